@@ -1,0 +1,411 @@
+"""Events from parsed sentences: a lexicon trigger, who did it to whom, where, when, and whether it happened.
+
+The trigger lexicon (``lexicons/event_triggers.csv``) maps a lemma, optionally constrained by a
+particle or compound modifier ("cut off", "air strike") and by its object's lemma ("launch an
+attack", "take the town"), to a PLOVER type and mode with CAMEO and ACLED crosswalks.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable
+
+from spacy.tokens import Doc, Span, Token
+
+from transforms.actors import DocumentActors, Mention
+from transforms.dates import ResolvedDate, resolve_date_expression
+from transforms.geo import GeoMatch, Gazetteer
+
+FUTURE_AUX = frozenset(["will", "shall", "'ll", "wo"])
+HYPOTHETICAL_AUX = frozenset(["would", "could", "might", "may", "should", "'d"])
+INTENT_HEADS = frozenset(
+    "plan intend want threaten vow pledge promise expect hope seek aim prepare due likely set "
+    "propose consider offer try attempt decide agree refuse".split()
+)
+LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within"])
+NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
+REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
+SETTLEMENT_NOUNS = frozenset("town city village capital port district neighbourhood neighborhood camp".split())
+PLACE_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "NORP", "PERSON", "ORG"])
+
+
+@dataclass(frozen=True)
+class TriggerRule:
+    lemma: str
+    pos: str
+    particle: str | None
+    object_lemmas: frozenset[str]
+    event_type: str
+    event_mode: str | None
+    cameo_code: str
+    acled_event_type: str | None
+    acled_sub_event_type: str | None
+    acled_sub_event_type_if_state: str | None
+    confidence: float
+
+    @property
+    def specificity(self) -> int:
+        return (self.particle is not None) + bool(self.object_lemmas)
+
+    @property
+    def takes_territory(self) -> bool:
+        return self.event_mode in ("capture", "seize") or "territory" in (self.acled_sub_event_type or "")
+
+
+@dataclass(frozen=True)
+class PloverType:
+    event_type: str
+    quad_class: int
+    cameo_root: str
+
+
+@dataclass
+class EventLexicon:
+    rules: dict[tuple[str, str], list[TriggerRule]]
+    types: dict[str, PloverType]
+
+    @classmethod
+    def from_rows(cls, trigger_rows: Iterable[dict], type_rows: Iterable[dict]) -> "EventLexicon":
+        rules: dict[tuple[str, str], list[TriggerRule]] = {}
+        for r in trigger_rows:
+            rule = TriggerRule(
+                lemma=r["lemma"].lower(),
+                pos=r["pos"].upper(),
+                particle=r.get("particle") or None,
+                object_lemmas=frozenset(x.strip().lower() for x in (r.get("object_lemmas") or "").split("|") if x.strip()),
+                event_type=r["event_type"],
+                event_mode=r.get("event_mode") or None,
+                cameo_code=r.get("cameo_code") or "",
+                acled_event_type=r.get("acled_event_type") or None,
+                acled_sub_event_type=r.get("acled_sub_event_type") or None,
+                acled_sub_event_type_if_state=r.get("acled_sub_event_type_if_state") or None,
+                confidence=float(r.get("confidence") or 0.5),
+            )
+            rules.setdefault((rule.lemma, rule.pos), []).append(rule)
+        types = {
+            r["event_type"]: PloverType(r["event_type"], int(r["quad_class"]), r["cameo_root"].zfill(2))
+            for r in type_rows
+        }
+        return cls(rules, types)
+
+    def match(self, token: Token) -> TriggerRule | None:
+        pos = "VERB" if token.pos_ in ("VERB", "AUX") else token.pos_
+        candidates = self.rules.get((token.lemma_.lower(), pos), [])
+        if not candidates and pos == "NOUN":
+            candidates = self.rules.get((token.lower_, pos), [])
+        fitting = [r for r in candidates if _particle_fits(token, r) and _object_fits(token, r)]
+        if not fitting:
+            return None
+        return max(fitting, key=lambda r: (r.specificity, r.confidence))
+
+
+def _particle_fits(token: Token, rule: TriggerRule) -> bool:
+    if rule.particle is None:
+        return True
+    words = rule.particle.lower().split()
+    children = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep", "compound", "amod", "advmod", "dobj")]
+    previous = token.doc[token.i - 1].lower_ if token.i > 0 else ""
+    return all(w in children or w == previous for w in words)
+
+
+def _objects(token: Token) -> list[Token]:
+    objs = [c for c in token.children if c.dep_ in ("dobj", "attr", "nsubjpass", "oprd")]
+    for prep in (c for c in token.children if c.dep_ in ("prep", "prt", "agent") and c.lower_ != "by"):
+        objs.extend(c for c in prep.children if c.dep_ == "pobj")
+    if token.dep_ == "relcl" and token.head.pos_ in ("NOUN", "PROPN"):
+        objs.append(token.head)  # "the towns …, which they recaptured"
+    return objs
+
+
+def _object_fits(token: Token, rule: TriggerRule) -> bool:
+    if not rule.object_lemmas:
+        return True
+    return any(o.lemma_.lower() in rule.object_lemmas or o.lower_ in rule.object_lemmas for o in _objects(token))
+
+
+@dataclass
+class Event:
+    sentence_index: int
+    sentence: Span
+    trigger: Token
+    trigger_text: str
+    rule: TriggerRule
+    plover: PloverType
+    source: Mention | None
+    target: Mention | None
+    location: GeoMatch | None
+    location_text: str | None
+    event_date: ResolvedDate | None
+    negated: bool
+    modality: str
+    in_quote: bool
+    confidence: float
+    acled_sub_event_type: str | None = None
+    place_tokens: list[Token] = field(default_factory=list)
+
+
+def _subject(token: Token) -> Token | None:
+    for c in token.children:
+        if c.dep_ in ("nsubj", "csubj"):
+            return c
+    for c in token.children:
+        if c.dep_ == "agent":
+            objs = [x for x in c.children if x.dep_ == "pobj"]
+            if objs:
+                return objs[0]
+    if token.dep_ in ("conj", "xcomp", "advcl") and token.head.pos_ in ("VERB", "AUX") and token.head.i != token.i:
+        return _subject(token.head)
+    if token.dep_ == "acl" and token.head.pos_ in ("NOUN", "PROPN"):
+        return token.head
+    return None
+
+
+def _noun_source(token: Token) -> Token | None:
+    for c in token.children:
+        if c.dep_ in ("poss", "amod", "compound", "nmod") and (c.ent_type_ or c.pos_ == "PROPN"):
+            return c
+    for c in token.children:
+        if c.dep_ == "prep" and c.lower_ == "by":
+            objs = [x for x in c.children if x.dep_ == "pobj"]
+            if objs:
+                return objs[0]
+    return None
+
+
+def _noun_target(token: Token) -> Token | None:
+    for c in token.children:
+        if c.dep_ == "prep" and c.lower_ in ("on", "against", "at", "targeting", "of"):
+            objs = [x for x in c.children if x.dep_ == "pobj"]
+            if objs:
+                return objs[0]
+        if c.dep_ in ("acl", "relcl") and c.lemma_ in ("target", "hit", "strike"):
+            objs = [x for x in c.children if x.dep_ == "dobj"]
+            if objs:
+                return objs[0]
+    return None
+
+
+def _modality(token: Token) -> tuple[bool, str]:
+    negated = any(c.dep_ == "neg" for c in token.children)
+    chain = [token] + [a for a in token.ancestors][:3]
+    aux = {c.lower_ for t in chain[:2] for c in t.children if c.dep_ in ("aux", "auxpass")}
+    if token.dep_ == "xcomp" and any(c.dep_ == "neg" for c in token.head.children):
+        negated = True
+    if negated:
+        return True, "negated"
+    if aux & FUTURE_AUX or any(t.lemma_.lower() in INTENT_HEADS for t in chain[1:3] if t.dep_ != "ROOT" or token.dep_ == "xcomp"):
+        return False, "future"
+    if aux & HYPOTHETICAL_AUX or any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for t in chain[:2] for c in t.children):
+        return False, "hypothetical"
+    return False, "asserted"
+
+
+def _entity_span(token: Token) -> Span:
+    doc = token.doc
+    for ent in doc.ents:
+        if ent.start <= token.i < ent.end:
+            return ent
+    start = token.i
+    while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].pos_ == "PROPN":
+        start -= 1
+    return doc[start : token.i + 1]
+
+
+class PlaceResolver:
+    """Turn the noun phrase an event points at into a gazetteer match with a precision."""
+
+    def __init__(self, gazetteer: Gazetteer, context_iso3: str | None):
+        self.gazetteer = gazetteer
+        self.context = context_iso3
+
+    def resolve(self, head: Token, depth: int = 0) -> GeoMatch | None:
+        if depth > 3:
+            return None
+        lemma = head.lemma_.lower()
+        if head.pos_ == "PROPN" or head.ent_type_ in ("GPE", "LOC", "FAC"):
+            span = _entity_span(head)
+            text = span.text
+            text = re.sub(r"^(the)\s+", "", text, flags=re.IGNORECASE)
+            place = self.gazetteer.lookup(text, self.context)
+            if place is not None:
+                precision = 3 if place.is_country else 1
+                return GeoMatch(place, text, precision)
+            # An unknown village: place it by what the text says it is near or in.
+            for child in head.children:
+                if child.dep_ in ("prep", "appos", "acl") :
+                    for obj in (child.children if child.dep_ == "prep" else [child]):
+                        if obj.dep_ in ("pobj", "appos") or child.dep_ == "appos":
+                            inner = self.resolve(obj, depth + 1)
+                            if inner is not None:
+                                return GeoMatch(inner.place, text, max(2, inner.precision), inner.admin1)
+            return None
+        if lemma in NEAR_NOUNS or lemma in REGION_NOUNS or lemma in SETTLEMENT_NOUNS:
+            names = [c for c in head.children if c.dep_ in ("compound", "amod", "nmod", "poss") and c.pos_ == "PROPN"]
+            ofs = [x for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj"]
+            for name in names:
+                place = self.gazetteer.lookup(_entity_span(name).text, self.context)
+                if place is not None:
+                    if lemma in REGION_NOUNS:
+                        return GeoMatch(place, f"{_entity_span(name).text} {head.text}", 3, _entity_span(name).text)
+                    return GeoMatch(place, _entity_span(name).text, 2 if lemma in NEAR_NOUNS else 1)
+            for obj in ofs:
+                inner = self.resolve(obj, depth + 1)
+                if inner is not None:
+                    if lemma in NEAR_NOUNS:
+                        return GeoMatch(inner.place, inner.text, max(2, inner.precision), inner.admin1)
+                    return inner
+        return None
+
+    def from_prepositions(self, token: Token) -> tuple[GeoMatch | None, list[Token]]:
+        """The place a trigger's own prepositional phrases put it in ("… in Aleppo")."""
+        for child in token.children:
+            if child.dep_ == "prep" and child.lower_ in LOCATION_PREPOSITIONS:
+                for obj in child.children:
+                    if obj.dep_ == "pobj":
+                        match = self.resolve(obj)
+                        if match is not None:
+                            return match, [obj]
+        return None, []
+
+
+def _date_for(token: Token, sentence: Span, published: date | None) -> ResolvedDate | None:
+    if published is None:
+        return None
+    subtree = {t.i for t in token.subtree}
+    dates = [e for e in sentence.ents if e.label_ in ("DATE", "TIME") and e.root.i in subtree]
+    for ent in dates:
+        # "… two days ago": the DATE entity sometimes misses its preposition; that does not matter.
+        resolved = resolve_date_expression(ent.text, published)
+        if resolved is not None:
+            return resolved
+    return ResolvedDate(published, "day", None)
+
+
+def extract_events(
+    doc: Doc,
+    actors: DocumentActors,
+    lexicon: EventLexicon,
+    gazetteer: Gazetteer,
+    published: date | None,
+    sentence_of_token: list[int],
+    in_quote: list[bool],
+) -> list[Event]:
+    """Every lexicon trigger in a full sentence, with actors, place, date and modality."""
+    places = PlaceResolver(gazetteer, actors.context_iso3)
+    events: list[Event] = []
+    for sentence in doc.sents:
+        stripped = sentence.text.strip()
+        if not stripped or not re.search(r"[.!?\"”'’]$", stripped):
+            continue  # headings, captions and sign-offs are not reports of events
+        for token in sentence:
+            rule = lexicon.match(token)
+            if rule is None or rule.event_type not in lexicon.types:
+                continue
+            events.extend(
+                _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
+            )
+    return _drop_nested_duplicates(events)
+
+
+def _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
+    is_noun = token.pos_ in ("NOUN", "PROPN")
+    source_token = _noun_source(token) if is_noun else _subject(token)
+    target_token = _noun_target(token) if is_noun else next(iter(_objects(token)), None)
+    source = _mention_for(source_token, actors, token)
+    target = _mention_for(target_token, actors, token) if target_token is not None else None
+    negated, modality = _modality(token)
+    when = _date_for(token, sentence, published)
+    plover = lexicon.types[rule.event_type]
+    sub_type = rule.acled_sub_event_type
+    if rule.acled_sub_event_type_if_state and source is not None:
+        source_type = actors.actors[source.actor_id].actor_type
+        if source_type in ("state", "government", "military"):
+            sub_type = rule.acled_sub_event_type_if_state
+    located: list[tuple[GeoMatch | None, str | None, list[Token]]] = []
+    if rule.takes_territory and not is_noun:
+        # Taking a place: each place taken is its own event, placed where it is.
+        objs = [o for o in _objects(token) if o.pos_ in ("PROPN", "NOUN")]
+        for obj in list(objs):
+            objs.extend(c for c in obj.conjuncts if c not in objs)
+            objs.extend(x for c in obj.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children
+                        if x.dep_ == "pobj" and x.pos_ == "PROPN" for x in [x, *x.conjuncts] if x not in objs)
+        for obj in objs:
+            if obj.pos_ != "PROPN" and not obj.ent_type_:
+                continue
+            match = places.resolve(obj)
+            text = _entity_span(obj).text
+            if match is not None or obj.ent_type_ in ("GPE", "LOC", "FAC"):
+                located.append((match, text, [obj]))
+        if located and target is not None and target.token_start in {o.i for _, _, ts in located for o in ts}:
+            target = None
+    if not located:
+        match, toks = places.from_prepositions(token)
+        if match is None and not is_noun:
+            for obj in _objects(token):
+                match, toks = places.from_prepositions(obj)
+                if match is not None:
+                    break
+        located.append((match, match.text if match else None, toks))
+    in_q = in_quote[token.i]
+    base = rule.confidence * (1.0 if source is not None else 0.8) * (0.85 if in_q else 1.0)
+    if modality != "asserted":
+        base *= 0.9
+    events = []
+    for match, text, toks in located:
+        events.append(Event(
+            sentence_index=sentence_of_token[token.i],
+            sentence=sentence,
+            trigger=token,
+            trigger_text=_trigger_text(token, rule),
+            rule=rule,
+            plover=plover,
+            source=source,
+            target=target,
+            location=match,
+            location_text=text,
+            event_date=when,
+            negated=negated,
+            modality=modality,
+            in_quote=in_q,
+            confidence=round(min(base, 1.0), 3),
+            acled_sub_event_type=sub_type,
+            place_tokens=toks,
+        ))
+    return events
+
+
+def _trigger_text(token: Token, rule: TriggerRule) -> str:
+    if rule.particle:
+        words = rule.particle.lower().split()
+        extra = [c for c in token.children if c.lower_ in words]
+        extra += [token.doc[token.i - 1]] if token.i > 0 and token.doc[token.i - 1].lower_ in words else []
+        tokens = sorted({token, *extra}, key=lambda t: t.i)
+        return " ".join(t.text for t in tokens)
+    return token.text
+
+
+def _mention_for(token: Token | None, actors: DocumentActors, trigger: Token) -> Mention | None:
+    if token is None:
+        return None
+    if token.lower_ in ("they", "it", "which", "who", "that") or token.pos_ == "PRON":
+        # A pronoun subject: the nearest group actor named before it in the sentence.
+        sent = token.sent
+        earlier = [m for m in actors.mentions if sent.start <= m.token_start < token.i
+                   and actors.actors[m.actor_id].actor_type != "person"]
+        if token.lower_ in ("he", "she"):
+            earlier = [m for m in actors.mentions if m.token_start < token.i
+                       and actors.actors[m.actor_id].actor_type == "person"]
+        return earlier[-1] if earlier else None
+    direct = actors.mention_at(token)
+    if direct is not None:
+        return direct
+    subtree = [t for t in token.subtree if t.i != trigger.i and not (trigger.i in {x.i for x in t.subtree} and t.i != token.i)]
+    return actors.mention_in(subtree)
+
+
+def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
+    """A noun trigger that is the object of a verb trigger of the same type is the same event."""
+    verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects(e.trigger)}
+    return [e for e in events if not (e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects)]
