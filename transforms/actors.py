@@ -347,6 +347,21 @@ def resolve_actors(
         if actor is not None:
             add(name_span, actor, "name")
 
+    # A surname NER missed ("…," Holt told reporters): a run of proper nouns ending in a known surname.
+    i = 0
+    while i < n:
+        if doc[i].pos_ != "PROPN" or i in taken:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and j + 1 not in taken and (doc[j + 1].pos_ == "PROPN" or (doc[j + 1].text == "-" and j + 2 < n and doc[j + 2].pos_ == "PROPN")):
+            j += 1
+        key = normalise_alias(doc[i : j + 1].text)
+        actor = people.get(key.split()[-1]) if key else None
+        if actor is not None and normalise_alias(actor.name).endswith(key):
+            add(doc[i : j + 1], actor, "name")
+        i = j + 1
+
     # 6. Organisations NER found that no rule knows: their own actor; "the <Head>" joins them later.
     org_heads: dict[str, Actor] = {}
     for ent in doc.ents:

@@ -1,0 +1,140 @@
+"""Who said what: one case per attribution pattern, a paragraph in, the statements that must come out."""
+
+import pytest
+
+
+def statements(rows):
+    return [(s["speaker_text"], s["quote_kind"], s["quote_text"], s["cue"], s["medium"], s["speaker_resolution"])
+            for s in rows["statements"]]
+
+
+def find(rows, fragment):
+    hits = [s for s in rows["statements"] if fragment in s["quote_text"]]
+    assert hits, f"no statement quoting {fragment!r}; got {statements(rows)}"
+    return hits[0]
+
+
+def test_apposition_speaker_and_news_agency_medium(extract_text):
+    rows = extract_text(
+        '"The water supply will be restored by the end of the month," the director of the city utility, '
+        'Maria Gonzalez, told the Efe news agency.'
+    )
+    st = find(rows, "water supply will be restored")
+    assert st["speaker_text"] == "Maria Gonzalez"
+    assert st["speaker_title"] == "director of the city utility"
+    assert st["medium"] == "Efe"
+    assert st["cue"] == "tell"
+    assert st["quote_kind"] == "direct"
+
+
+def test_title_before_name_is_an_attribute_not_the_name(extract_text):
+    rows = extract_text('"We will not accept these terms," Finance Minister Pedro Alvarez said.')
+    st = find(rows, "not accept these terms")
+    assert st["speaker_text"] == "Pedro Alvarez"
+    assert st["speaker_title"] == "Finance Minister"
+
+
+def test_possessive_role_keeps_the_speaker_not_the_boss(extract_text):
+    rows = extract_text('"The talks were constructive and will continue," the president\'s spokeswoman Anna Berg said.')
+    assert find(rows, "talks were constructive")["speaker_text"] == "Anna Berg"
+
+
+def test_inverted_order_said_name(extract_text):
+    rows = extract_text('"Prices will fall next year as supply recovers," said Tomas Lindqvist, an economist at the bank.')
+    assert find(rows, "Prices will fall")["speaker_text"] == "Tomas Lindqvist"
+
+
+def test_he_added_carries_the_last_named_speaker(extract_text):
+    rows = extract_text(
+        'Opposition leader Karen Holt criticised the budget on Tuesday.\n\n'
+        '"This budget abandons the regions that need help most," Holt told reporters.\n\n'
+        '"We will vote against it in parliament next week," she added.'
+    )
+    assert find(rows, "abandons the regions")["speaker_text"] == "Karen Holt"
+    added = find(rows, "vote against it")
+    assert added["speaker_text"] == "Karen Holt"
+    assert added["speaker_resolution"] == "pronoun"
+    assert find(rows, "abandons the regions")["medium"] == "reporters"
+
+
+def test_no_statement_is_attributed_to_a_bare_pronoun(extract_text):
+    rows = extract_text(
+        'Mayor Lena Fischer opened the new station on Monday.\n\n'
+        '"It took ten years to build and it will serve a million people," she said.'
+    )
+    assert all(s["speaker_text"] not in ("he", "she", "they") for s in rows["statements"])
+    assert find(rows, "ten years to build")["speaker_text"] == "Lena Fischer"
+
+
+def test_paragraph_of_quotation_carries_the_previous_speaker(extract_text):
+    rows = extract_text(
+        '"The harvest was the worst in twenty years," farmer Ahmed Karimi told the BBC.\n\n'
+        '"Without rain in spring, many families in the valley will have to leave their land."'
+    )
+    carried = find(rows, "Without rain in spring")
+    assert carried["speaker_text"] == "Ahmed Karimi"
+    assert carried["speaker_resolution"] == "carry_over"
+
+
+def test_quote_spanning_two_paragraphs(extract_text):
+    rows = extract_text(
+        'Union leader Sam Okafor addressed the strikers.\n\n'
+        '"We have waited three years for a fair offer and the company has ignored every proposal.\n\n'
+        '"We will stay out until they come back to the table," Okafor said.'
+    )
+    assert find(rows, "come back to the table")["speaker_text"] == "Sam Okafor"
+
+
+def test_split_quote_around_the_attribution_is_one_statement(extract_text):
+    rows = extract_text('"The bridge is safe," engineer Paula Reyes said, "but the approach roads need repairs before winter."')
+    merged = [s for s in rows["statements"] if "bridge is safe" in s["quote_text"]]
+    assert len(merged) == 1 and "approach roads" in merged[0]["quote_text"]
+    assert merged[0]["speaker_text"] == "Paula Reyes"
+
+
+def test_reported_speech_with_that_clause(extract_text):
+    rows = extract_text("Health Minister Olga Petrova said that the vaccination campaign would start in April.")
+    st = find(rows, "vaccination campaign would start")
+    assert (st["speaker_text"], st["quote_kind"], st["cue"]) == ("Olga Petrova", "indirect", "say")
+    assert not st["quote_text"].startswith("that")
+
+
+def test_according_to_names_the_source(extract_text):
+    rows = extract_text("According to the World Health Organization, more than 300 cases were reported in the province.")
+    st = find(rows, "300 cases were reported")
+    assert st["cue"] == "according to"
+    assert "World Health Organization" in st["speaker_text"]
+
+
+def test_partial_quote_inside_reported_speech_is_mixed(extract_text):
+    rows = extract_text('Central bank governor Ivan Horvat says inflation is "under control" despite the rise in fuel prices.')
+    st = find(rows, "under control")
+    assert st["quote_kind"] == "mixed"
+    assert st["speaker_text"] == "Ivan Horvat"
+
+
+def test_participle_saying_takes_the_main_clause_subject(extract_text):
+    rows = extract_text(
+        "Environment Commissioner Jana Novak criticised the plan on Friday, saying it would damage the wetlands."
+    )
+    assert find(rows, "would damage the wetlands")["speaker_text"] == "Jana Novak"
+
+
+def test_unbalanced_quote_does_not_spoil_later_paragraphs(extract_text):
+    rows = extract_text(
+        'Residents called the decision "a betrayal of the town.\n\n'
+        '"We have asked the council for a meeting every month since January," resident Clara Moss told the Guardian.'
+    )
+    st = find(rows, "asked the council for a meeting")
+    assert st["speaker_text"] == "Clara Moss"
+    assert st["medium"] == "Guardian"
+
+
+def test_speaker_resolves_to_the_same_actor_as_other_mentions(extract_text):
+    rows = extract_text(
+        'Prime Minister Elena Marsh visited the flooded districts on Sunday.\n\n'
+        '"The state will pay for every damaged home," Marsh said.'
+    )
+    st = find(rows, "pay for every damaged home")
+    mention_actors = {m["actor_id"] for m in rows["actor_mentions"] if m["text"] in ("Elena Marsh", "Marsh")}
+    assert mention_actors == {st["speaker_actor_id"]}
