@@ -81,7 +81,9 @@ def build_expectations(table: Table) -> list[gxe.Expectation]:
                 gxe.ExpectColumnValuesToNotBeNull(column=c.name, meta=_rule(table, f"{where} {why}"))
             )
         if c.unique or c.name == single_key:
-            reasons = [r for r, on in (("unique: true", c.unique), ("the primary key", c.name == single_key)) if on]
+            reasons = ["unique: true"] if c.unique else []
+            if c.name == single_key:
+                reasons.append("the primary key")
             expectations.append(
                 gxe.ExpectColumnValuesToBeUnique(
                     column=c.name, meta=_rule(table, f"{where} is unique ({' and '.join(reasons)})")
@@ -169,7 +171,9 @@ def foreign_key_parameters(table: Table, frames: Mapping[str, pd.DataFrame]) -> 
                 f"{table.name}.{fk.column} references {fk.table}.{fk.references}, "
                 f"but no {fk.table} table was given to validate it against"
             )
-        keys = frames[fk.table][fk.references].dropna().unique().tolist()
+        parent = frames[fk.table]
+        # A parent without its key column fails its own column check; every reference then dangles.
+        keys = parent[fk.references].dropna().unique().tolist() if fk.references in parent else []
         parameters[foreign_key_parameter(fk)] = keys
     return parameters
 

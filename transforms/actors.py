@@ -317,6 +317,9 @@ def resolve_actors(
         key = normalise_alias(token.text)
         if token.ent_type_ == "NORP" and key in dictionary.demonym_index:
             add(doc[token.i : token.i + 1], dictionary.actors[f"state:{dictionary.demonym_index[key]}"], "name")
+        elif key in dictionary.capital_index and token.pos_ == "PROPN" and _acts(token):
+            # A capital doing something stands for its government ("Moscow providing air support").
+            add(doc[token.i : token.i + 1], dictionary.actors[f"state:{dictionary.capital_index[key]}"], "metonym")
 
     # 5. People: full names from NER; a bare surname joins the full name used in the document.
     people: dict[str, Actor] = {}
@@ -410,3 +413,15 @@ def merge_actor_rows(rows: Iterable[dict]) -> list[dict]:
             elif current.get(key) in (None, "") and value not in (None, ""):
                 current[key] = value
     return [merged[k] for k in sorted(merged)]
+
+
+LOCATIVE_PREPOSITIONS = frozenset("in at near from to into outside around across inside through via toward towards".split())
+
+
+def _acts(token: Token) -> bool:
+    """Whether a place name is used as an actor (subject, possessor, agent) rather than a location."""
+    if token.dep_ in ("nsubj", "nsubjpass", "poss", "npadvmod"):
+        return True
+    if token.dep_ == "pobj":
+        return token.head.lower_ in ("by", "with", "between") or token.head.lower_ not in LOCATIVE_PREPOSITIONS and token.head.lower_ != "of"
+    return token.dep_ in ("conj", "appos") and _acts(token.head)

@@ -28,6 +28,18 @@ LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "acr
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
 SETTLEMENT_NOUNS = frozenset("town city village capital port district neighbourhood neighborhood camp".split())
+ACLED_EVENT_TYPE_OF = {
+    **dict.fromkeys(["Government regains territory", "Non-state actor overtakes territory", "Armed clash"], "Battles"),
+    **dict.fromkeys(["Excessive force against protesters", "Protest with intervention", "Peaceful protest"], "Protests"),
+    **dict.fromkeys(["Violent demonstration", "Mob violence"], "Riots"),
+    **dict.fromkeys(["Chemical weapon", "Air/drone strike", "Suicide bomb", "Shelling/artillery/missile attack",
+                     "Remote explosive/landmine/IED", "Grenade"], "Explosions/Remote violence"),
+    **dict.fromkeys(["Sexual violence", "Attack", "Abduction/forced disappearance"], "Violence against civilians"),
+    **dict.fromkeys(["Agreement", "Arrests", "Change to group/activity", "Disrupted weapons use",
+                     "Headquarters or base established", "Looting/property destruction",
+                     "Non-violent transfer of territory", "Other"], "Strategic developments"),
+}
+"""ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
 PLACE_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "NORP", "PERSON", "ORG"])
 
 
@@ -51,7 +63,7 @@ class TriggerRule:
 
     @property
     def takes_territory(self) -> bool:
-        return self.event_mode in ("capture", "seize") or "territory" in (self.acled_sub_event_type or "")
+        return self.event_mode == "capture" or "territory" in (self.acled_sub_event_type or "")
 
 
 @dataclass(frozen=True)
@@ -105,7 +117,7 @@ def _particle_fits(token: Token, rule: TriggerRule) -> bool:
     if rule.particle is None:
         return True
     words = rule.particle.lower().split()
-    children = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep", "compound", "amod", "advmod", "dobj")]
+    children = [c.lower_ for c in token.children if c.dep_ in ("prt", "prep", "compound", "amod", "advmod", "dobj", "npadvmod", "nmod")]
     previous = token.doc[token.i - 1].lower_ if token.i > 0 else ""
     return all(w in children or w == previous for w in words)
 
@@ -187,6 +199,35 @@ def _noun_target(token: Token) -> Token | None:
     return None
 
 
+TARGET_PREPOSITIONS = frozenset("against on at upon into toward towards over".split())
+
+
+def _verb_target(token: Token) -> Token | None:
+    """The one the action is directed at: the passive subject, the direct object, else "against/on/at X"."""
+    for c in token.children:
+        if c.dep_ == "nsubjpass":
+            return c
+    for c in token.children:
+        if c.dep_ in ("dobj", "dative"):
+            return c
+    for c in token.children:
+        if c.dep_ == "prep" and c.lower_ in TARGET_PREPOSITIONS:
+            objs = [x for x in c.children if x.dep_ == "pobj"]
+            if objs:
+                return objs[0]
+    return None
+
+
+def _core_phrase(token: Token) -> list[Token]:
+    """A noun phrase without its prepositional and clausal modifiers ("groups" of "groups in Syria")."""
+    out = [token]
+    for c in token.children:
+        if c.dep_ in ("prep", "relcl", "acl", "advcl", "appos", "punct", "cc", "conj"):
+            continue
+        out.extend(c.subtree)
+    return out
+
+
 def _modality(token: Token) -> tuple[bool, str]:
     negated = any(c.dep_ == "neg" for c in token.children)
     chain = [token] + [a for a in token.ancestors][:3]
@@ -258,6 +299,32 @@ class PlaceResolver:
                     return inner
         return None
 
+    def lookup_run(self, tokens: list[Token]) -> GeoMatch | None:
+        text = re.sub(r"^(the)\s+", "", " ".join(t.text for t in tokens).replace(" - ", "-"), flags=re.IGNORECASE)
+        place = self.gazetteer.lookup(text, self.context)
+        if place is None:
+            return None
+        return GeoMatch(place, text, 3 if place.is_country else 1)
+
+    def locate_in_phrase(self, tokens: list[Token]) -> GeoMatch | None:
+        """Where a phrase after an unknown place puts it: "on the outskirts of X" (2),
+        "in the southern X province" (3, admin1 X), "in X" (the containing place)."""
+        runs = _proper_noun_runs(tokens)
+        words = {t.lemma_.lower() for t in tokens}
+        for run in runs:
+            match = self.lookup_run(run)
+            if match is None:
+                continue
+            after = run[-1].i + 1
+            next_word = run[-1].doc[after].lemma_.lower() if after < len(run[-1].doc) else ""
+            before = {t.lemma_.lower() for t in tokens if t.i < run[0].i}
+            if next_word in REGION_NOUNS or before & REGION_NOUNS:
+                return GeoMatch(match.place, match.text, 3, match.text)
+            if before & NEAR_NOUNS or words & NEAR_NOUNS:
+                return GeoMatch(match.place, match.text, 2)
+            return GeoMatch(match.place, match.text, max(2, match.precision))
+        return None
+
     def from_prepositions(self, token: Token) -> tuple[GeoMatch | None, list[Token]]:
         """The place a trigger's own prepositional phrases put it in ("… in Aleppo")."""
         for child in token.children:
@@ -268,6 +335,57 @@ class PlaceResolver:
                         if match is not None:
                             return match, [obj]
         return None, []
+
+
+def _proper_noun_runs(tokens: list[Token]) -> list[list[Token]]:
+    """Maximal runs of proper nouns (hyphens inside kept): "Deir ez-Zor", "Daraa"."""
+    runs, current = [], []
+    for t in tokens:
+        if t.pos_ == "PROPN" or (current and t.text == "-" and t.i + 1 < len(t.doc) and t.doc[t.i + 1].pos_ == "PROPN"):
+            current.append(t)
+        else:
+            if current:
+                runs.append(current)
+            current = []
+    if current:
+        runs.append(current)
+    return runs
+
+
+def places_taken(trigger: Token, actors: DocumentActors, places: "PlaceResolver") -> list[tuple[GeoMatch | None, str, list[Token]]]:
+    """Places named right after a verb of taking territory, each with its locating phrase.
+
+    Read linearly, not from the parse: small parsers often attach "…, and Atman in the X
+    province, the monitor said" wrongly, while the surface order is reliable. The scan stops
+    at the next actor or verb (an attribution such as "the monitor said").
+    """
+    doc, sent = trigger.doc, trigger.sent
+    found: list[tuple[GeoMatch | None, str, list[Token]]] = []
+    i = trigger.i + 1
+    while i < sent.end:
+        tok = doc[i]
+        mention = actors.mention_at(tok)
+        if tok.pos_ in ("VERB", "AUX") or (mention is not None and actors.actors[mention.actor_id].actor_type != "state"):
+            break
+        if tok.pos_ != "PROPN" or tok.ent_type_ in ("DATE", "TIME"):
+            i += 1
+            continue
+        run = next(r for r in _proper_noun_runs(list(doc[i:sent.end])) if r[0].i == i)
+        end = run[-1].i + 1
+        phrase_end = end
+        while phrase_end < sent.end:
+            t = doc[phrase_end]
+            if t.pos_ in ("VERB", "AUX") or (t.text == "," and phrase_end + 1 < sent.end and doc[phrase_end + 1].lower_ in ("and", "the", "a")) \
+                    or t.lower_ == "and" or (actors.mention_at(t) is not None and actors.actors[actors.mention_at(t).actor_id].actor_type != "state"):
+                break
+            phrase_end += 1
+        text = " ".join(t.text for t in run).replace(" - ", "-")
+        match = places.lookup_run(run) or places.locate_in_phrase(list(doc[end:phrase_end]))
+        if match is not None and match.text != text:
+            match = GeoMatch(match.place, text, max(2, match.precision), match.admin1)
+        found.append((match, text, run))
+        i = phrase_end
+    return found
 
 
 def _date_for(token: Token, sentence: Span, published: date | None) -> ResolvedDate | None:
@@ -300,6 +418,8 @@ def extract_events(
         if not stripped or not re.search(r"[.!?\"”'’]$", stripped):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
+            if token.dep_ == "amod" and token.pos_ == "VERB":
+                continue  # "US-backed", "rebel-held": a description, not a report of an event
             rule = lexicon.match(token)
             if rule is None or rule.event_type not in lexicon.types:
                 continue
@@ -312,7 +432,7 @@ def extract_events(
 def _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
     is_noun = token.pos_ in ("NOUN", "PROPN")
     source_token = _noun_source(token) if is_noun else _subject(token)
-    target_token = _noun_target(token) if is_noun else next(iter(_objects(token)), None)
+    target_token = _noun_target(token) if is_noun else _verb_target(token)
     source = _mention_for(source_token, actors, token)
     target = _mention_for(target_token, actors, token) if target_token is not None else None
     negated, modality = _modality(token)
@@ -325,20 +445,11 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
             sub_type = rule.acled_sub_event_type_if_state
     located: list[tuple[GeoMatch | None, str | None, list[Token]]] = []
     if rule.takes_territory and not is_noun:
-        # Taking a place: each place taken is its own event, placed where it is.
-        objs = [o for o in _objects(token) if o.pos_ in ("PROPN", "NOUN")]
-        for obj in list(objs):
-            objs.extend(c for c in obj.conjuncts if c not in objs)
-            objs.extend(x for c in obj.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children
-                        if x.dep_ == "pobj" and x.pos_ == "PROPN" for x in [x, *x.conjuncts] if x not in objs)
-        for obj in objs:
-            if obj.pos_ != "PROPN" and not obj.ent_type_:
-                continue
-            match = places.resolve(obj)
-            text = _entity_span(obj).text
-            if match is not None or obj.ent_type_ in ("GPE", "LOC", "FAC"):
-                located.append((match, text, [obj]))
-        if located and target is not None and target.token_start in {o.i for _, _, ts in located for o in ts}:
+        # Taking places: each place taken is its own event, placed where it is.
+        located = [x for x in places_taken(token, actors, places) if x[0] is not None or x[2][0].ent_type_]
+        if not located:
+            located = [x for x in _object_places(token, places) if x[0] is not None]
+        if located:
             target = None
     if not located:
         match, toks = places.from_prepositions(token)
@@ -376,6 +487,21 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
     return events
 
 
+def _object_places(token: Token, places: "PlaceResolver") -> list[tuple[GeoMatch | None, str, list[Token]]]:
+    """Places among the parsed objects: "took X", "the towns of X and Y, which they recaptured"."""
+    names: list[Token] = []
+    for obj in _objects(token):
+        if obj.pos_ == "PROPN":
+            names.append(obj)
+        names.extend(x for c in obj.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj")
+    names = list(dict.fromkeys(n for name in names for n in (name, *name.conjuncts) if n.pos_ == "PROPN"))
+    out = []
+    for name in names:
+        span = _entity_span(name)
+        out.append((places.lookup_run(list(span)), span.text, list(span)))
+    return out
+
+
 def _trigger_text(token: Token, rule: TriggerRule) -> str:
     if rule.particle:
         words = rule.particle.lower().split()
@@ -401,11 +527,21 @@ def _mention_for(token: Token | None, actors: DocumentActors, trigger: Token) ->
     direct = actors.mention_at(token)
     if direct is not None:
         return direct
-    subtree = [t for t in token.subtree if t.i != trigger.i and not (trigger.i in {x.i for x in t.subtree} and t.i != token.i)]
-    return actors.mention_in(subtree)
+    core = [t for t in _core_phrase(token) if t.i != trigger.i]
+    return actors.mention_in(core)
 
 
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
     """A noun trigger that is the object of a verb trigger of the same type is the same event."""
     verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects(e.trigger)}
-    return [e for e in events if not (e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects)]
+    noun_triggers = {(e.rule.event_type, e.trigger.i) for e in events if e.trigger.pos_ == "NOUN"}
+    kept = []
+    for e in events:
+        if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects:
+            continue  # "launched attacks": the verb's event already says it
+        if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers:
+            continue  # "airstrikes targeting …": the noun's event already says it
+        if e.trigger.pos_ == "NOUN" and e.source is None and e.target is None and e.plover.quad_class != 4:
+            continue  # "more support", "the criticism": a word, not a report of who did what to whom
+        kept.append(e)
+    return kept

@@ -10,7 +10,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from transforms.actors import ActorDictionary, DocumentActors, resolve_actors
-from transforms.events import Event, EventLexicon, extract_events
+from transforms.events import ACLED_EVENT_TYPE_OF, Event, EventLexicon, extract_events
 from transforms.geo import Gazetteer
 from transforms.ids import stable_id
 from transforms.statements import SpeechCue, Statement, StatementExtractor, extract_statements, find_quote_spans
@@ -136,7 +136,7 @@ def _event_row(doc_id: str, e: Event, version: str) -> dict:
         "event_mode": e.rule.event_mode,
         "quad_class": e.plover.quad_class,
         "cameo_root": (e.rule.cameo_code[:2] if e.rule.cameo_code else e.plover.cameo_root),
-        "acled_event_type": e.rule.acled_event_type if e.acled_sub_event_type else e.rule.acled_event_type,
+        "acled_event_type": ACLED_EVENT_TYPE_OF.get(e.acled_sub_event_type or "", e.rule.acled_event_type),
         "acled_sub_event_type": e.acled_sub_event_type,
         "source_actor_id": e.source.actor_id if e.source else None,
         "source_actor_text": e.source.text if e.source else None,

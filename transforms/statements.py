@@ -176,7 +176,9 @@ class StatementExtractor:
         elif mentions:
             head = self._syntactic_head(tokens)
             on_head = [m for m in mentions if m.token_start <= head.i < m.token_end]
-            chosen = on_head[0] if on_head else mentions[0]
+            # "an officer in the US-backed Free Syrian Army": not the modifier inside "US-backed".
+            not_modifiers = [m for m in mentions if self._mention_root(m).dep_ not in ("npadvmod", "amod")]
+            chosen = on_head[0] if on_head else (not_modifiers or mentions)[-1]
         if chosen is None:
             head = self._syntactic_head(tokens)
             if head.pos_ not in ("NOUN", "PROPN"):
@@ -195,6 +197,10 @@ class StatementExtractor:
         speaker = Speaker(actor.actor_id, name, title or None, resolution,
                           "person" if actor.actor_type == "person" else "group")
         return speaker
+
+    def _mention_root(self, mention: Mention) -> Token:
+        span = self.doc[mention.token_start:mention.token_end]
+        return span.root
 
     def _full_name(self, mention: Mention) -> str:
         """A surname mention reports the full name used earlier ("Abdel-Rahman" -> "Rami Abdel-Rahman")."""
@@ -237,7 +243,9 @@ class StatementExtractor:
             words = [t.text for t in head.subtree if t.lower_ not in MEDIUM_GENERIC_WORDS and not t.is_punct
                      and not self.in_quote[t.i]]
             if mention is not None and self.actors.actors[mention.actor_id].actor_type == "media":
-                return mention.text
+                named = [t.text for t in self.doc[mention.token_start:mention.token_end]
+                         if t.lower_ not in MEDIUM_GENERIC_WORDS and not t.is_punct]
+                return " ".join(named) or mention.text
             if words and any(w[:1].isupper() or w.isupper() or (mention is not None) for w in words):
                 return " ".join(words)
             if words and len(words) <= 3:
