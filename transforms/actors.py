@@ -125,6 +125,10 @@ class ActorDictionary:
                 ]
             if c.capital:
                 capitals[normalise_alias(c.capital)] = c.iso3
+            actors[f"police:{c.iso3}"] = Actor(
+                f"police:{c.iso3}", f"{c.name} police", "government", c.iso3, "police",
+                aliases=(f"{c.name} police",) + ((f"{c.demonym} police",) if c.demonym else ()),
+            )
             actors[f"military:{c.iso3}"] = Actor(
                 f"military:{c.iso3}", f"{c.name} armed forces", "military", c.iso3, "military",
                 aliases=tuple(military_aliases),
@@ -255,8 +259,8 @@ def resolve_actors(
     for size in range(dictionary.max_alias_words, 0, -1):
         for start in range(0, n - size + 1):
             span = doc[start : start + size]
-            if span[0].is_punct or span[-1].is_punct or any(t.is_space for t in span):
-                continue
+            if span[0].is_punct or span[-1].is_punct or any(t.is_space for t in span) or span[0].lower_ in DETERMINERS:
+                continue  # "the Kremlin" is found as "Kremlin": mentions never start with a determiner
             if size == 1 and not (span[0].pos_ == "PROPN" or span[0].text[:1].isupper() or span[0].ent_type_):
                 continue
             actor_id = dictionary.alias_index.get(normalise_alias(span.text))
@@ -301,7 +305,7 @@ def resolve_actors(
         target = {
             "military_of_context": f"military:{context}",
             "government_of_context": f"state:{context}",
-            "police_of_context": f"military:{context}",
+            "police_of_context": f"police:{context}",
         }.get(rule.refers_to)
         if rule.refers_to == "rebels_of_context":
             actor = Actor(f"armed_group:{context}_rebels", f"{dictionary.actors[f'state:{context}'].name} rebels",
@@ -351,13 +355,17 @@ def resolve_actors(
             add(name_span, actor, "name")
 
     # A surname NER missed ("…," Holt told reporters): a run of proper nouns ending in a known surname.
+    def name_like(t: Token) -> bool:
+        # Sentence-initial surnames are often tagged as common nouns: capitalisation decides.
+        return t.pos_ == "PROPN" or (t.is_title and t.pos_ in ("NOUN", "ADJ", "VERB"))
+
     i = 0
     while i < n:
-        if doc[i].pos_ != "PROPN" or i in taken:
+        if not name_like(doc[i]) or i in taken:
             i += 1
             continue
         j = i
-        while j + 1 < n and j + 1 not in taken and (doc[j + 1].pos_ == "PROPN" or (doc[j + 1].text == "-" and j + 2 < n and doc[j + 2].pos_ == "PROPN")):
+        while j + 1 < n and j + 1 not in taken and (name_like(doc[j + 1]) or (doc[j + 1].text == "-" and j + 2 < n and name_like(doc[j + 2]))):
             j += 1
         key = normalise_alias(doc[i : j + 1].text)
         actor = people.get(key.split()[-1]) if key else None

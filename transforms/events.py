@@ -40,6 +40,7 @@ ACLED_EVENT_TYPE_OF = {
                      "Non-violent transfer of territory", "Other"], "Strategic developments"),
 }
 """ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
+NOT_PLACE_LABELS = frozenset(["DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"])
 PLACE_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "NORP", "PERSON", "ORG"])
 
 
@@ -265,10 +266,18 @@ class PlaceResolver:
         if depth > 3:
             return None
         lemma = head.lemma_.lower()
+        if head.ent_type_ in NOT_PLACE_LABELS:
+            return None
         if head.pos_ == "PROPN" or head.ent_type_ in ("GPE", "LOC", "FAC"):
             span = _entity_span(head)
             text = span.text
             text = re.sub(r"^(the)\s+", "", text, flags=re.IGNORECASE)
+            words = text.split()
+            if len(words) > 1 and words[-1].lower() in REGION_NOUNS:
+                # "Idlib province": the region, placed by its namesake town, precision 3.
+                place = self.gazetteer.lookup(" ".join(words[:-1]), self.context)
+                if place is not None:
+                    return GeoMatch(place, text, 3, " ".join(words[:-1]))
             place = self.gazetteer.lookup(text, self.context)
             if place is not None:
                 precision = 3 if place.is_country else 1
@@ -300,6 +309,8 @@ class PlaceResolver:
         return None
 
     def lookup_run(self, tokens: list[Token]) -> GeoMatch | None:
+        if any(t.ent_type_ in NOT_PLACE_LABELS for t in tokens):
+            return None
         text = re.sub(r"^(the)\s+", "", " ".join(t.text for t in tokens).replace(" - ", "-"), flags=re.IGNORECASE)
         place = self.gazetteer.lookup(text, self.context)
         if place is None:
@@ -435,6 +446,9 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
     target_token = _noun_target(token) if is_noun else _verb_target(token)
     source = _mention_for(source_token, actors, token)
     target = _mention_for(target_token, actors, token) if target_token is not None else None
+    if target is None and target_token is not None:
+        # "imposed sanctions on Iran", "launched strikes against the group": the object's own target.
+        target = _mention_for(_noun_target(target_token), actors, token)
     negated, modality = _modality(token)
     when = _date_for(token, sentence, published)
     plover = lexicon.types[rule.event_type]
@@ -458,6 +472,8 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
                 match, toks = places.from_prepositions(obj)
                 if match is not None:
                     break
+        if match is not None and target is not None and any(target.token_start <= t.i < target.token_end for t in toks):
+            match, toks = None, []  # "sanctions on Iran": Iran is who it is aimed at, not where it happened
         located.append((match, match.text if match else None, toks))
     in_q = in_quote[token.i]
     base = rule.confidence * (1.0 if source is not None else 0.8) * (0.85 if in_q else 1.0)

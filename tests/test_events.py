@@ -1,0 +1,96 @@
+"""What happened, where and when: one sentence in, the event rows that must (and must not) come out."""
+
+import pytest
+
+
+def events(rows, event_type=None):
+    return [e for e in rows["events"] if event_type is None or e["event_type"] == event_type]
+
+
+def only(rows, event_type):
+    found = events(rows, event_type)
+    assert len(found) == 1, f"expected one {event_type}; got {[(e['event_type'], e['trigger']) for e in rows['events']]}"
+    return found[0]
+
+
+def test_aerial_bombing_with_source_target_and_place(extract_text):
+    e = only(extract_text("Israeli aircraft bombed a Hamas training camp near Khan Younis on Tuesday."), "ASSAULT")
+    assert e["source_actor_id"] == "state:ISR"
+    assert e["target_actor_id"] == "armed_group:hamas"
+    assert e["country_iso3"] == "PSE" and e["geo_precision"] in (1, 2)
+    assert str(e["event_date"]) == "2024-03-12"  # the Tuesday before publication (Fri 15 March 2024)
+
+
+def test_noun_trigger_takes_its_demonym_as_source(extract_text):
+    e = only(extract_text("Russian airstrikes hit several villages in the region on Sunday."), "ASSAULT")
+    assert (e["event_mode"], e["source_actor_id"]) == ("aerial", "state:RUS")
+    assert e["acled_event_type"] == "Explosions/Remote violence" and e["acled_sub_event_type"] == "Air/drone strike"
+
+
+def test_government_regains_territory_one_event_per_place(extract_text):
+    rows = extract_text("Ukrainian forces recaptured Kupiansk and Izium, the defence ministry said.")
+    taken = [e for e in events(rows, "ASSAULT") if e["acled_sub_event_type"] == "Government regains territory"]
+    assert sorted(e["location_text"] for e in taken) == ["Izium", "Kupiansk"]
+    assert {e["source_actor_id"] for e in taken} == {"military:UKR"}
+    assert all(e["country_iso3"] == "UKR" and e["geo_precision"] == 1 for e in taken)
+
+
+def test_unknown_village_is_placed_by_its_region_with_coarser_precision(extract_text):
+    rows = extract_text("Ukrainian forces recaptured Zarichnevka in the Kharkiv region on Monday.")
+    e = [e for e in events(rows, "ASSAULT") if e["location_text"] == "Zarichnevka"][0]
+    assert e["country_iso3"] == "UKR" and e["geo_precision"] == 3 and e["admin1"] == "Kharkiv"
+
+
+def test_arrest_by_police_is_coerce(extract_text):
+    e = only(extract_text("Police arrested 40 protesters in Nairobi on Monday."), "COERCE")
+    assert e["event_mode"] == "arrest" and e["location_name"] == "Nairobi"
+    assert e["source_actor_id"].startswith("police:")
+    assert e["acled_sub_event_type"] == "Arrests"
+
+
+def test_sanctions_target_is_not_their_location(extract_text):
+    e = only(extract_text("The European Union imposed sanctions on Iran on Friday."), "SANCTION")
+    assert (e["source_actor_id"], e["target_actor_id"]) == ("igo:eu", "state:IRN")
+    assert e["location_name"] is None
+
+
+def test_negated_event_is_marked_not_asserted(extract_text):
+    rows = extract_text("The rebels said they would not negotiate with the government.")
+    e = only(rows, "CONSULT")
+    assert e["negated"] is True and e["modality"] == "negated"
+
+
+def test_future_event_is_marked(extract_text):
+    e = only(extract_text("The foreign ministers will meet in Geneva next week."), "CONSULT")
+    assert e["modality"] == "future"
+
+
+def test_criticism_is_accuse_with_target(extract_text):
+    e = only(extract_text("Germany criticised Turkey over the arrest of journalists."), "ACCUSE")
+    assert (e["source_actor_id"], e["target_actor_id"]) == ("state:DEU", "state:TUR")
+
+
+def test_dismissal_is_reject(extract_text):
+    e = only(extract_text("The Kremlin dismissed the report as false."), "REJECT")
+    assert e["source_actor_id"] == "state:RUS"
+
+
+def test_no_event_is_dated_after_publication(extract_text):
+    rows = extract_text("The Security Council is due to discuss the ceasefire later on Friday, with talks on hold until March 25.")
+    assert all(e["event_date"] is None or str(e["event_date"]) <= "2024-03-15" for e in rows["events"])
+
+
+def test_headings_are_not_events(extract_text):
+    rows = extract_text("Protesters demanding more jobs\n\nThe city council met on Monday to discuss the budget.")
+    assert not [e for e in rows["events"] if e["trigger"].lower().startswith("demand")]
+
+
+def test_description_is_not_an_event(extract_text):
+    rows = extract_text("The US-backed coalition held a press conference.")
+    assert not [e for e in rows["events"] if e["trigger"] == "backed"]
+
+
+@pytest.mark.parametrize("column", ["quad_class", "cameo_root", "extractor_version", "sentence_text", "confidence"])
+def test_every_event_has_its_crosswalk_and_provenance(extract_text, column):
+    rows = extract_text("Protesters clashed with police in Santiago, and troops fired tear gas at the crowd.")
+    assert rows["events"] and all(e[column] is not None for e in rows["events"])
