@@ -95,7 +95,7 @@ def test_seed_no_quote_is_attributed_to_a_pronoun(seed_release):
 
 def test_seed_syrian_government_forces_are_one_actor(seed_release):
     workspace, _ = seed_release
-    names = ["regime forces", "pro-government troops", "Damascus' troops", "The Syrian army"]
+    names = ["regime forces", "pro-government troops", "Damascus' troops", "Syrian army"]
     rows = q(workspace, "SELECT DISTINCT actor_id FROM actor_mentions WHERE text IN (?, ?, ?, ?)", names)
     assert len(rows) == 1
     actor = q(workspace, "SELECT * FROM actors WHERE actor_id = ?", [rows.iloc[0]["actor_id"]]).iloc[0]
