@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 import flows  # noqa: F401  (sets the no-telemetry defaults before Prefect is imported)
+import flows.nightly  # noqa: F401  (Prefect sets up its log handlers on the real stderr, before any
+#                      CliRunner swaps the streams and closes them under it)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SEED_DIR = PROJECT_ROOT / "seeds"
