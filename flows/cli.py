@@ -14,6 +14,10 @@ from rich.table import Table as RichTable
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help="News text in, a validated event dataset out.")
 console = Console()
+
+from flows.evaluate import evaluate_app  # noqa: E402
+
+app.add_typer(evaluate_app, name="evaluate")
 errors = Console(stderr=True)
 
 EXAMPLE_QUERY = (

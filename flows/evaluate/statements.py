@@ -1,0 +1,3 @@
+"""`newsevents evaluate statements`: see the module's command."""
+
+from flows.evaluate.app import evaluate_app  # noqa: F401
