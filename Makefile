@@ -5,22 +5,29 @@ TOOLS := .tools
 UV := $(TOOLS)/bin/uv
 UV_VERSION := 0.13.8
 
-.PHONY: setup run test clean
+.PHONY: setup setup-test run test clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet --disable-pip-version-check "uv==$(UV_VERSION)"
 
+# The main job needs the locked core dependencies; the tests also exercise the Dask extra.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --locked --python "$(PYTHON)"
+	$(UV) sync --locked --inexact --python "$(PYTHON)"
+	touch $@
+
+$(VENV)/.synced-test: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --locked --inexact --extra dask --python "$(PYTHON)"
 	touch $@
 
 setup: $(VENV)/.synced
 
+setup-test: $(VENV)/.synced-test
+
 run: setup
 	$(VENV)/bin/newsevents run $(ARGS)
 
-test: setup
+test: setup-test
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 clean:

@@ -31,6 +31,16 @@ def _current_rows(workspace: Workspace, table_name: str, current_batch: dict[str
     return pd.concat(frames, ignore_index=True) if frames else empty_frame(table_name)
 
 
+def _duplicates(workspace: Workspace, doc_ids: set[str]) -> pd.DataFrame:
+    """Every duplicate recorded so far whose original is published (an original whose run crashed
+    before the ledger comes back, with its duplicates, once it is processed)."""
+    frames = [f for f in (read_frame(p, "duplicates") for p in _staged_files(workspace, "duplicates")) if len(f)]
+    if not frames:
+        return empty_frame("duplicates")
+    rows = pd.concat(frames, ignore_index=True).drop_duplicates("duplicate_id", keep="first")
+    return rows[rows["duplicate_of"].isin(doc_ids)]
+
+
 @task(task_run_name="assemble")
 def assemble_tables(workspace: Workspace) -> dict[str, pd.DataFrame]:
     """Every table of the next release, from staging and the ledger."""
@@ -53,4 +63,5 @@ def assemble_tables(workspace: Workspace) -> dict[str, pd.DataFrame]:
         pd.concat(quarantine, ignore_index=True).drop_duplicates("quarantine_id", keep="first")
         if quarantine else empty_frame("quarantine")
     )
-    return {name: tables[name].reset_index(drop=True) for name in TABLE_ORDER}
+    tables["duplicates"] = _duplicates(workspace, set(tables["documents"]["doc_id"]))
+    return {name: tables[name].reset_index(drop=True) for name in TABLE_ORDER if name in tables}

@@ -34,16 +34,22 @@ class OutputFormat(str, Enum):
 
 @app.command()
 def run(
-    source: Optional[list[str]] = typer.Option(None, "--source", help="Folder, file or URL to read (repeatable). Default: seeds/."),
+    source: Optional[list[str]] = typer.Option(None, "--source", help="Folder, file, URL or WARC to read (repeatable); KIND=LOCATION picks the kind "
+                                                "(feed=URL, urls=FILE, warc=PATH_OR_URL, folder=PATH). Default: the sources file (sources.toml)."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Workspace folder. Default: ./data"),
     release_version: Optional[str] = typer.Option(None, "--release-version", help="Version to publish (default YYYY.MM.DD[.N])."),
+    runner: str = typer.Option("local", "--runner", help="local, or dask to spread the NLP work over a Dask cluster."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address", help="tcp://host:port of a Dask scheduler; without it, a LocalCluster."),
 ) -> None:
     """Run one nightly job: ingest -> normalise -> validate -> publish."""
-    from flows.nightly import ValidationFailed, nightly
+    from flows.lock import RunInProgress
+    from flows.nightly import ValidationFailed, run_nightly
     from flows.publish import ReleaseExistsError
 
     try:
-        summary = nightly(
+        summary = run_nightly(
+            runner=runner,
+            dask_address=dask_address,
             sources=source or None,
             data_dir=str(data_dir) if data_dir else None,
             release_version=release_version,
@@ -51,7 +57,10 @@ def run(
     except ValidationFailed as failure:
         errors.print(f"[red]Validation failed[/red]: {failure}")
         raise typer.Exit(code=2)
-    except (ReleaseExistsError, FileNotFoundError, ValueError) as error:
+    except RunInProgress as busy:
+        errors.print(f"[yellow]Not started[/yellow]: {busy}")
+        raise typer.Exit(code=3)
+    except (ReleaseExistsError, FileNotFoundError, ValueError, RuntimeError) as error:
         errors.print(f"[red]Error[/red]: {error}")
         raise typer.Exit(code=2)
     console.print(f"[green]Published release {summary.release_version}[/green] at {summary.release_dir}")
@@ -69,23 +78,118 @@ def run(
 
 
 @app.command()
+def serve(
+    cron: str = typer.Option("0 2 * * *", "--cron", help="When to run (cron, in --timezone)."),
+    timezone: str = typer.Option("UTC", "--timezone"),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Workspace folder. Default: ./data"),
+) -> None:
+    """Serve the nightly deployment: a long-lived scheduler process against the configured Prefect API."""
+    from prefect.schedules import Cron
+
+    from flows.nightly import nightly
+
+    nightly.serve(
+        name="nightly",
+        schedules=[Cron(cron, timezone=timezone)],
+        parameters={"data_dir": str(data_dir) if data_dir else None},
+        global_limit=1,
+        tags=["newsevents", "nightly"],
+        description="Ingest the configured sources, extract, validate and publish a release.",
+    )
+
+
+@app.command()
 def query(
-    sql: str = typer.Argument(..., help="SQL to run (read-only)."),
+    sql: Optional[str] = typer.Argument(None, help="SQL to run (read-only)."),
+    sql_file: Optional[Path] = typer.Option(
+        None, "--file", "-f", help="Read the SQL from a file instead, e.g. queries/top_speakers_on_a_topic.sql."
+    ),
     release: str = typer.Option("latest", "--release", help="Release version or 'latest'."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Workspace folder. Default: ./data"),
+    source_url: Optional[str] = typer.Option(
+        None, "--from", help="Query a published releases folder in place (https://…, s3://…) instead of the local one."
+    ),
     output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
 ) -> None:
-    """Run read-only SQL against a release's DuckDB database."""
+    """Run read-only SQL against a release (local, or in place with --from URL)."""
+    from flows.query import QueryError, run_query
+    from flows.settings import get_settings
+    from flows.workspace import Workspace
+
+    if (sql is None) == (sql_file is None):
+        errors.print("[red]Error[/red]: give the SQL as an argument or with --file, not both")
+        raise typer.Exit(code=2)
+    if sql_file is not None:
+        sql = sql_file.read_text(encoding="utf-8")
+    workspace = Workspace(Path(get_settings(data_dir=data_dir).data_dir))
+    try:
+        frame = run_query(sql, workspace=workspace, release=release, source=source_url)
+    except QueryError as error:
+        errors.print(f"[red]Query refused[/red]: {error}")
+        raise typer.Exit(code=2)
+    _print_frame(frame, output)
+
+
+DESCRIBE_SQL = (
+    "SELECT c.table_name, c.column_name, c.data_type, c.comment AS description "
+    "FROM duckdb_columns() AS c WHERE NOT c.internal AND c.schema_name = 'main' "
+    "AND (CAST($table AS VARCHAR) IS NULL OR c.table_name = $table) ORDER BY c.table_name, c.column_index"
+)
+DESCRIBE_TABLES_SQL = (
+    "SELECT table_name, comment AS description FROM duckdb_tables() WHERE NOT internal AND schema_name = 'main' "
+    "UNION ALL SELECT view_name, comment FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' ORDER BY 1"
+)
+
+
+@app.command()
+def describe(
+    table: Optional[str] = typer.Argument(None, help="Table or view to describe; all of them when left out."),
+    release: str = typer.Option("latest", "--release", help="Release version or 'latest'."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Workspace folder. Default: ./data"),
+    source_url: Optional[str] = typer.Option(None, "--from", help="A published releases folder URL."),
+    output: OutputFormat = typer.Option(OutputFormat.table, "--format", help="table, csv or json."),
+) -> None:
+    """What every table, view and column of a release means (from the release's own comments)."""
     from flows.query import QueryError, run_query
     from flows.settings import get_settings
     from flows.workspace import Workspace
 
     workspace = Workspace(Path(get_settings(data_dir=data_dir).data_dir))
     try:
-        frame = run_query(sql, workspace=workspace, release=release)
+        if table is None:
+            _print_frame(run_query(DESCRIBE_TABLES_SQL, workspace=workspace, release=release, source=source_url), output)
+        frame = run_query(DESCRIBE_SQL, workspace=workspace, release=release, source=source_url, params={"table": table})
     except QueryError as error:
-        errors.print(f"[red]Query refused[/red]: {error}")
+        errors.print(f"[red]Error[/red]: {error}")
         raise typer.Exit(code=2)
+    if frame.empty:
+        errors.print(f"[red]Error[/red]: no table or view {table!r} in the release; `newsevents describe` lists them")
+        raise typer.Exit(code=2)
+    _print_frame(frame, output)
+
+
+@app.command()
+def download(
+    release: str = typer.Argument("latest", help="Release version (YYYY.MM.DD[.N]) or 'latest'."),
+    source_url: str = typer.Option(..., "--from", help="URL of the releases folder (https://…, s3://…, file://…)."),
+    destination: Path = typer.Option(..., "--to", help="Folder to download into (the release goes to DIR/<version>/)."),
+) -> None:
+    """Download a release and verify every file's SHA-256 against its manifest; resumes if interrupted."""
+    from flows.download import DownloadError, download_release
+
+    try:
+        result = download_release(release, source_url, destination)
+    except DownloadError as error:
+        errors.print(f"[red]Download failed[/red]: {error}")
+        raise typer.Exit(code=2)
+    console.print(
+        f"[green]Release {result.version}[/green] verified at {result.folder}: {result.files} files, "
+        f"{result.bytes} bytes (resumed {len(result.resumed)}, already present {len(result.skipped)})",
+        soft_wrap=True,
+    )
+
+
+def _print_frame(frame, output: OutputFormat) -> None:
     if output is OutputFormat.csv:
         frame.to_csv(sys.stdout, index=False)
     elif output is OutputFormat.json:

@@ -7,21 +7,25 @@ deploys it with a nightly schedule against a real Prefect server.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version as package_version
 from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.assemble import assemble_tables
 from flows.clock import utc_now
 from flows.ingest import ingest_sources
-from flows.normalise import batch_id_for, normalise_documents
-from flows.publish import next_release_version, publish_release
+from flows.lock import workspace_lock
+from flows.normalise import batch_id_for, chunked, merge_rows, normalise_chunk, stage_batch, stale_documents
+from flows.changes import RETRACTIONS
+from flows.publish import next_release_version, open_target, publish_release, retractions_against_previous
 from flows.settings import Settings, get_settings
-from flows.validate import ValidationReport, validate_tables
+from flows.sources import Source, configured_sources
+from flows.validate import ValidationReport, validate_tables, write_data_docs
 from flows.workspace import Workspace
 
 
@@ -37,6 +41,9 @@ class RunSummary:
     new_documents: int
     already_ingested: int
     quarantined: int
+    duplicates: int = 0
+    recoded_documents: int = 0
+    validation_success: bool = True
     row_counts: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict:
@@ -64,11 +71,20 @@ def validate(tables: dict[str, pd.DataFrame]) -> ValidationReport:
 
 @task(retries=2, retry_delay_seconds=[5, 30], task_run_name="publish {version}")
 def publish(tables: dict[str, pd.DataFrame], version: str, report: ValidationReport, sources: list[str],
-            workspace: Workspace, settings: Settings) -> Path:
-    return publish_release(
-        workspace, tables, version=version, created_at=utc_now(), code_version=code_version(),
-        sources=sources, validation=report.to_json(), settings=settings,
-    )
+            workspace: Workspace, settings: Settings) -> Path | str:
+    with tempfile.TemporaryDirectory(prefix="newsevents-data-docs-") as docs:
+        data_docs = write_data_docs(report, Path(docs)).parent if settings.release_data_docs else None
+        return publish_release(
+            workspace, tables, version=version, created_at=utc_now(), code_version=code_version(),
+            sources=sources, validation=report.to_json(), settings=settings, data_docs_dir=data_docs,
+            accuracy_card=accuracy_card_text(settings),
+        )
+
+
+def accuracy_card_text(settings: Settings) -> str | None:
+    """The configured accuracy card's Markdown, if there is one, for the release's data card."""
+    card = settings.accuracy_card
+    return card.read_text(encoding="utf-8") if card is not None and card.is_file() else None
 
 
 @flow(name="nightly", log_prints=True)
@@ -76,25 +92,49 @@ def nightly(
     sources: list[str] | None = None,
     data_dir: str | None = None,
     release_version: str | None = None,
+    parallel: bool = False,
 ) -> RunSummary:
-    """One nightly run over the given sources (default: the configured ones)."""
-    settings = get_settings(data_dir=data_dir)
-    sources = [str(s) for s in (sources or settings.sources)]
-    workspace = Workspace(Path(settings.data_dir)).ensure()
-    started_at = utc_now()
+    """One nightly run over the given sources (default: the configured ones).
 
+    ``parallel`` submits the normalise chunks to the flow's task runner at once (use it with a
+    Dask task runner, see ``run_nightly``); otherwise they run one after another in-process.
+    """
+    settings = get_settings(data_dir=data_dir)
+    configured = configured_sources(settings, [str(s) for s in sources] if sources else None)
+    workspace = Workspace(Path(settings.data_dir)).ensure()
+    with workspace_lock(workspace.root, settings.lock_wait_seconds):
+        return _run(configured, workspace, settings, release_version, parallel)
+
+
+def _run(sources: list[Source], workspace: Workspace, settings: Settings, release_version: str | None,
+         parallel: bool) -> RunSummary:
+    started_at = utc_now()
+    # Ingest.
     ingested = ingest_sources(sources, workspace, settings)
-    batch_id = batch_id_for([d.doc_id for d in ingested.documents] + [q["quarantine_id"] for q in ingested.quarantine], started_at)
-    normalise_documents(ingested.documents, ingested.quarantine, batch_id, started_at, workspace, settings)
+    recode = stale_documents(workspace, settings)
+    documents = ingested.documents + [d for d in recode if d.doc_id not in {n.doc_id for n in ingested.documents}]
+    # Normalise: chunks of documents, spread over the task runner's workers when parallel.
+    chunks = chunked(documents, settings.chunk_size)
+    if parallel:
+        futures = [normalise_chunk.submit(chunk, settings, len(chunk)) for chunk in chunks]
+        parts = [f.result() for f in futures]
+    else:
+        parts = [normalise_chunk(chunk, settings, len(chunk)) for chunk in chunks]
+    batch_id = batch_id_for([d.doc_id for d in documents] + [q["quarantine_id"] for q in ingested.quarantine], started_at)
+    stage_batch(merge_rows(parts), documents, ingested.quarantine, batch_id, started_at, workspace, settings)
+    # Assemble and validate.
     tables = assemble_tables(workspace)
+    target = open_target(workspace, settings)
+    version = release_version or next_release_version(target, started_at.date())
+    tables[RETRACTIONS] = retractions_against_previous(tables, version, target)  # validated like any table
     report = validate(tables)
     if not report.success:
         raise ValidationFailed(
             "the release was not published and `latest` still names the previous release; "
             "failed expectations:\n  " + "\n  ".join(report.failures)
         )
-    version = release_version or next_release_version(workspace, started_at.date())
-    release_dir = publish(tables, version, report, sources, workspace, settings)
+    # Publish.
+    release_dir = publish(tables, version, report, [s.location for s in sources], workspace, settings)
     summary = RunSummary(
         release_version=version,
         release_dir=str(release_dir),
@@ -102,11 +142,50 @@ def nightly(
         new_documents=len(ingested.documents),
         already_ingested=ingested.already_ingested,
         quarantined=len(ingested.quarantine),
+        duplicates=len(ingested.duplicates),
+        recoded_documents=len(recode),
+        validation_success=report.success,
         row_counts={name: len(frame) for name, frame in tables.items()},
     )
-    create_markdown_artifact(
-        key="nightly-summary",
-        markdown="# newsevents nightly run\n\n```json\n" + json.dumps(summary.to_json(), indent=2) + "\n```\n",
-        description=f"release {version}",
-    )
+    report_run(summary)
     return summary
+
+
+def report_run(summary: RunSummary) -> None:
+    """A markdown and a table artifact per run: what came in, what was set aside, what went out."""
+    lines = [
+        f"# newsevents nightly run: release {summary.release_version}",
+        "",
+        f"- documents read: {summary.documents_read}",
+        f"- new documents: {summary.new_documents}",
+        f"- already ingested (duplicates of earlier input): {summary.already_ingested}",
+        f"- quarantined: {summary.quarantined}",
+        f"- duplicates of documents already ingested: {summary.duplicates}",
+        f"- coded again after an extractor change: {summary.recoded_documents}",
+        f"- validation: {'passed' if summary.validation_success else 'failed'}",
+        f"- release: `{summary.release_dir}`",
+    ]
+    create_markdown_artifact(key="nightly-summary", markdown="\n".join(lines) + "\n",
+                             description=f"release {summary.release_version}")
+    create_table_artifact(
+        key="nightly-row-counts",
+        table=[{"table": name, "rows": count} for name, count in summary.row_counts.items()],
+        description=f"rows per table in release {summary.release_version}",
+    )
+
+
+def run_nightly(runner: str = "local", dask_address: str | None = None, dask_workers: int = 2, **parameters) -> RunSummary:
+    """Run the flow on the chosen task runner: in-process, or Dask (an existing cluster at
+    ``dask_address``, else a LocalCluster of ``dask_workers`` processes)."""
+    if runner == "local":
+        return nightly(**parameters)
+    if runner != "dask":
+        raise ValueError(f"unknown runner {runner!r}: use 'local' or 'dask'")
+    try:
+        from prefect_dask import DaskTaskRunner
+    except ImportError as error:
+        raise RuntimeError("the Dask runner needs the dask extra: uv sync --extra dask "
+                           "(or pip install 'newsevents[dask]')") from error
+    task_runner = (DaskTaskRunner(address=dask_address) if dask_address else
+                   DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True}))
+    return nightly.with_options(task_runner=task_runner)(parallel=True, **parameters)

@@ -1,7 +1,13 @@
-"""Normalise stage: parse new documents with spaCy and stage their rows for every table.
+"""Normalise stage: parse documents with spaCy and stage their rows for every table.
 
 Each run's rows go to ``staging/<table>/<batch_id>.parquet``; the ledger records which batch
-holds each document's current rows, so a document is parsed once per extractor version.
+holds each document's current rows and which extractor version coded them. A document is parsed
+once per extractor version: new documents, and documents coded by an older version (read back
+from ``texts/``), are the only ones a run parses.
+
+The work is split into chunks of documents, one task each, so that a Dask task runner can spread
+the parsing over workers; results are gathered in document order, so the rows do not depend on
+which runner did the work.
 """
 
 from __future__ import annotations
@@ -11,24 +17,33 @@ from datetime import datetime
 import pandas as pd
 from prefect import get_run_logger, task
 
-from flows.frames import rows_to_frame, write_frame
+from flows.frames import read_frame, rows_to_frame, write_frame
 from flows.ingest import document_rows, read_ledger
-from flows.resources import load_models
+from flows.resources import extractor_version, load_models
 from flows.settings import Settings
 from flows.workspace import Workspace
 from transforms.documents import CleanDocument
 from transforms.extract import TABLES, DocumentForExtraction, extract_documents
 from transforms.ids import stable_id
 
+EXTRACTED_TABLES = tuple(name for name in TABLES if name != "documents")
+Rows = dict[str, list[dict]]
+
 
 def batch_id_for(doc_ids: list[str], started_at: datetime) -> str:
     return f"{started_at:%Y%m%dT%H%M%S}_{stable_id('b', *sorted(doc_ids))[2:]}"
 
 
-def extract_rows(documents: list[CleanDocument], settings: Settings, progress=None) -> dict[str, list[dict]]:
+def chunked(documents: list[CleanDocument], size: int) -> list[list[CleanDocument]]:
+    return [documents[i : i + size] for i in range(0, len(documents), size)]
+
+
+def extract_rows(documents: list[CleanDocument], settings: Settings, progress=None) -> Rows:
     """Rows of every extracted table for the documents (no I/O besides loading the models)."""
+    rows: Rows = {name: [] for name in EXTRACTED_TABLES}
+    if not documents:
+        return rows
     models = load_models(settings.spacy_model)
-    rows: dict[str, list[dict]] = {name: [] for name in TABLES if name != "documents"}
     items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in documents]
     for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size):
         for name, table_rows in doc_rows.items():
@@ -38,8 +53,50 @@ def extract_rows(documents: list[CleanDocument], settings: Settings, progress=No
     return rows
 
 
-@task(retries=1, retry_delay_seconds=5, task_run_name="normalise {batch_id}")
-def normalise_documents(
+@task(retries=1, retry_delay_seconds=5, task_run_name="normalise chunk of {documents_count} documents")
+def normalise_chunk(documents: list[CleanDocument], settings: Settings, documents_count: int = 0) -> Rows:
+    """Parse and extract one chunk; pure work, so it can run on any Dask worker."""
+    return extract_rows(documents, settings)
+
+
+def merge_rows(parts: list[Rows]) -> Rows:
+    merged: Rows = {name: [] for name in EXTRACTED_TABLES}
+    for part in parts:
+        for name in EXTRACTED_TABLES:
+            merged[name].extend(part[name])
+    return merged
+
+
+@task(task_run_name="find documents to code again")
+def stale_documents(workspace: Workspace, settings: Settings) -> list[CleanDocument]:
+    """Documents whose rows were coded by another extractor version, rebuilt from the workspace."""
+    ledger = read_ledger(workspace)
+    version = extractor_version(settings.spacy_model)
+    stale = ledger[ledger["extractor_version"].fillna("") != version]
+    if stale.empty:
+        return []
+    current = dict(zip(stale["doc_id"], stale["batch_id"]))
+    documents = []
+    for path in sorted((workspace.staging_dir / "documents").glob("*.parquet")):
+        frame = read_frame(path, "documents")
+        for row in frame[frame["doc_id"].map(current.get) == path.stem].to_dict("records"):
+            text = workspace.text_path(row["doc_id"]).read_text(encoding="utf-8")
+            documents.append(CleanDocument(
+                doc_id=row["doc_id"], text=text, text_sha256=row["text_sha256"], source=row["source"],
+                source_uri=row["source_uri"], url=_none(row["url"]), title=_none(row["title"]),
+                author=_none(row["author"]), published_at=_none(row["published_at"]),
+                language=row["language"], word_count=int(row["word_count"]),
+            ))
+    return sorted(documents, key=lambda d: d.doc_id)
+
+
+def _none(value):
+    return None if value is None or pd.isna(value) else value
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], task_run_name="stage {batch_id}")
+def stage_batch(
+    rows: Rows,
     documents: list[CleanDocument],
     quarantine: list[dict],
     batch_id: str,
@@ -47,25 +104,24 @@ def normalise_documents(
     workspace: Workspace,
     settings: Settings,
 ) -> dict[str, int]:
-    """Extract and stage rows for new documents; record them in the ledger. Returns row counts."""
+    """Write a batch's rows, then record its documents in the ledger. Returns row counts."""
     logger = get_run_logger()
-    # Process.
-    rows = extract_rows(documents, settings) if documents else {n: [] for n in TABLES if n != "documents"}
     frames = {name: rows_to_frame(name, table_rows) for name, table_rows in rows.items()}
     frames["documents"] = document_rows(documents, ingested_at)
     frames["quarantine"] = rows_to_frame("quarantine", quarantine)
-    # Save outputs (rows first, ledger last: a crash in between only re-parses these documents).
+    # Rows first, ledger last: a crash in between only means these documents are parsed again.
     for name, frame in frames.items():
         if len(frame):
             write_frame(frame, name, workspace.staging_path(name, batch_id))
     if documents:
-        models_version = rows["events"][0]["extractor_version"] if rows["events"] else None
         ledger = read_ledger(workspace)
+        first_seen = dict(zip(ledger["doc_id"], ledger["ingested_at"]))
         new = pd.DataFrame({
             "doc_id": [d.doc_id for d in documents],
             "batch_id": batch_id,
-            "ingested_at": pd.Series([ingested_at] * len(documents), dtype="datetime64[us, UTC]"),
-            "extractor_version": models_version,
+            "ingested_at": pd.Series([first_seen.get(d.doc_id, ingested_at) for d in documents],
+                                     dtype="datetime64[us, UTC]"),
+            "extractor_version": extractor_version(settings.spacy_model),
         })
         ledger = pd.concat([ledger[~ledger["doc_id"].isin(new["doc_id"])], new], ignore_index=True)
         tmp = workspace.ledger_path.with_suffix(".parquet.tmp")

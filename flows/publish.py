@@ -2,13 +2,17 @@
 
 A release is a folder ``releases/<version>/`` holding one Parquet file per table (events in
 Hive-style ``year=/month=`` folders), ``newsevents.duckdb`` with every table loaded and commented,
-``validation.json``, ``DATA_DICTIONARY.md``, a ``README.md`` data card and, written last,
-``manifest.json`` with a checksum for every other file.
+``validation.json`` (and Great Expectations' Data Docs under ``validation/`` when given),
+``DATA_DICTIONARY.md``, ``datapackage.json`` (Frictionless), ``CHANGES.md`` and the
+``retractions`` table (what changed since the previous release), the example ``queries/``, a
+``README.md`` data card and, written last, ``manifest.json`` with a checksum for every other file.
 
-It is built in a hidden staging folder inside ``releases/`` and appears with a single
-``os.rename``, so nobody ever sees half a release; ``latest`` is then swapped atomically. A crash
-or an error before the rename leaves no visible release and ``latest`` unchanged. Versions are
-never overwritten.
+It is built in a hidden staging folder and checked (every example query must run on it). On a
+local disk it appears with a single ``os.rename``, so nobody ever sees half a release; on an
+fsspec target (``s3://…``) its files are uploaded and ``manifest.json`` last, and a folder
+without a manifest is never listed. Then ``catalog.json``/``index.html`` and ``latest`` are
+replaced atomically. A crash or an error before that leaves no visible release and ``latest``
+and the catalog unchanged. Versions are never overwritten.
 
 Parquet output is deterministic (rows sorted by primary key, fixed writer options), so two
 releases of the same tables have byte-identical Parquet files.
@@ -19,9 +23,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import stat
+import tempfile
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,26 +39,38 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from flows.settings import Settings
+from flows.changes import RETRACTIONS, compute_retractions, render_changes, summarise_changes
+from flows.datapackage import render_datapackage
+from flows.settings import PROJECT_ROOT, Settings
+from flows.store import (  # noqa: F401  (VERSION_PATTERN is re-exported for existing callers)
+    MANIFEST_FILE,
+    VERSION_PATTERN,
+    ReleaseStore,
+    is_release_version,
+    version_sort_key,
+)
 from flows.workspace import Workspace
 from schemas import SCHEMA_VERSION, Table, load_tables
 from schemas.dictionary import render_markdown
 from schemas.generate import arrow_schema, duckdb_ddl, sql_identifier, sql_literal
 
 DUCKDB_FILE = "newsevents.duckdb"
-MANIFEST_FILE = "manifest.json"
 VALIDATION_FILE = "validation.json"
+DATA_DOCS_DIR = "validation"
+"""Great Expectations Data Docs (static HTML) inside a release, when the publisher is given them."""
 DICTIONARY_FILE = "DATA_DICTIONARY.md"
+DATAPACKAGE_FILE = "datapackage.json"
+CHANGES_FILE = "CHANGES.md"
 README_FILE = "README.md"
+QUERIES_DIR = "queries"
+EXAMPLE_QUERIES_DIR = PROJECT_ROOT / "queries"
+"""Documented example queries; copied into every release and run on it before it is published."""
 PARTITION_FILE = "part-0.parquet"
 HIVE_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 """Folder value for a null partition key; Hive, Spark, pyarrow and DuckDB all read it as NULL."""
 
 STAGING_PREFIX = ".building-"
 """Hidden prefix of folders being built; never a valid version, so never listed as a release."""
-
-VERSION_PATTERN = re.compile(r"^[0-9]{4}\.[0-9]{2}\.[0-9]{2}(?:\.[1-9][0-9]*)?$")
-"""``YYYY.MM.DD`` or ``YYYY.MM.DD.N``; also keeps user-given versions from escaping ``releases/``."""
 
 PARQUET_OPTIONS: dict[str, Any] = {
     "compression": "zstd",
@@ -74,15 +90,6 @@ class ReleaseExistsError(FileExistsError):
 # Versions
 
 
-def version_sort_key(version: str) -> tuple[int, ...]:
-    """Order versions by date then same-day number (``2024.05.01`` < ``2024.05.01.1``)."""
-    return tuple(int(part) for part in version.split("."))
-
-
-def is_release_version(name: str) -> bool:
-    return VERSION_PATTERN.fullmatch(name) is not None
-
-
 def list_release_versions(workspace: Workspace) -> list[str]:
     """Every published release in ``releases/``, oldest first (staging folders are ignored)."""
     if not workspace.releases_dir.is_dir():
@@ -95,11 +102,12 @@ def list_release_versions(workspace: Workspace) -> list[str]:
     return sorted(versions, key=version_sort_key)
 
 
-def next_release_version(workspace: Workspace, today: date) -> str:
+def next_release_version(target: Workspace | ReleaseStore, today: date) -> str:
     """``YYYY.MM.DD`` for the first release of a day, then ``YYYY.MM.DD.1``, ``.2`` and so on."""
+    store = target if isinstance(target, ReleaseStore) else ReleaseStore.open(target.releases_dir)
     base = today.strftime("%Y.%m.%d")
     candidate, number = base, 0
-    while workspace.release_dir(candidate).exists():
+    while store.has_release(candidate):
         number += 1
         candidate = f"{base}.{number}"
     return candidate
@@ -297,6 +305,7 @@ def build_duckdb(path: Path, tables: Mapping[str, Table], parquet_files: Mapping
     """
     connection = duckdb.connect(str(path))
     try:
+        connection.execute("BEGIN TRANSACTION")  # one commit instead of one per statement
         for name, table in tables.items():
             for statement in duckdb_ddl(table):
                 connection.execute(statement)
@@ -310,6 +319,7 @@ def build_duckdb(path: Path, tables: Mapping[str, Table], parquet_files: Mapping
         for view in CONVENIENCE_VIEWS:
             for statement in _view_statements(view, tables[view.base_table]):
                 connection.execute(statement)
+        connection.execute("COMMIT")
         connection.execute("CHECKPOINT")
     finally:
         connection.close()
@@ -405,6 +415,9 @@ def render_readme(
     event_range: tuple[date, date] | None,
     licence: str,
     validation: Mapping[str, Any],
+    example_queries: Mapping[str, str] | None = None,
+    data_docs: bool = False,
+    accuracy_card: str | None = None,
 ) -> str:
     """The data card: what the release is, how to cite and query it, and what to watch out for."""
     lines = [
@@ -437,7 +450,11 @@ def render_readme(
         f"- `{DUCKDB_FILE}`: every table, with comments on tables and columns, plus the views "
         "`events_with_actors` and `statements_with_speakers`.",
         f"- `{DICTIONARY_FILE}`: every column's type, allowed values and meaning.",
-        f"- `{VALIDATION_FILE}`: results of the data checks run before publishing.",
+        f"- `{VALIDATION_FILE}`: results of the data checks run before publishing"
+        + (f"; `{DATA_DOCS_DIR}/index.html`: the same results as Great Expectations Data Docs." if data_docs else "."),
+        f"- `{DATAPACKAGE_FILE}`: the release as a Frictionless Data Package (fields, types, keys, checksums).",
+        f"- `{CHANGES_FILE}` and the `{RETRACTIONS}` table: rows removed or changed since the previous release.",
+        f"- `{QUERIES_DIR}/`: the example queries below, as `.sql` files.",
         f"- `{MANIFEST_FILE}`: version, row counts, and the SHA-256 and size of every file.",
         "",
         "## Licence",
@@ -482,10 +499,15 @@ def render_readme(
         "for example in `duckdb my.duckdb`: `CREATE TABLE my_events AS SELECT * FROM "
         "read_parquet('events/*/*/*.parquet', hive_partitioning=true);`.",
         "",
-        "## Known limitations",
-        "",
     ]
+    if example_queries:
+        lines += ["## Example queries", "", f"Also in `{QUERIES_DIR}/`; each is run on the release before it is published.", ""]
+        for name, sql in example_queries.items():
+            lines += [f"### `{name}`", "", "```sql", sql.strip(), "```", ""]
+    lines += ["## Known limitations", ""]
     lines += [f"- {limitation}" for limitation in KNOWN_LIMITATIONS]
+    if accuracy_card:
+        lines += ["", "## Accuracy", "", accuracy_card.strip()]
     lines += ["", "## Validation", "", *describe_validation(validation)]
     return "\n".join(lines) + "\n"
 
@@ -548,23 +570,80 @@ def _seal(release_dir: Path) -> None:
         _fsync_path(folder)
 
 
-def point_latest_at(workspace: Workspace, version: str) -> None:
+def point_latest_at(target: Workspace | ReleaseStore, version: str) -> None:
     """Replace ``releases/latest`` atomically, so readers see the old or the new name, never half."""
-    temporary = workspace.releases_dir / f".latest-{uuid.uuid4().hex}.tmp"
+    store = target if isinstance(target, ReleaseStore) else ReleaseStore.open(target.releases_dir)
+    store.write_atomic("latest", (version + "\n").encode("utf-8"))
+
+
+# --------------------------------------------------------------------------------------------
+# Example queries, Data Docs
+
+
+def load_example_queries(folder: Path = EXAMPLE_QUERIES_DIR) -> dict[str, str]:
+    """``queries/*.sql`` by file name, sorted; the documented examples every release must run."""
+    if not folder.is_dir():
+        return {}
+    return {path.name: path.read_text(encoding="utf-8") for path in sorted(folder.glob("*.sql"))}
+
+
+class ExampleQueryFailed(RuntimeError):
+    """An example query does not run on the release being built; the release is not published."""
+
+
+def check_example_queries(database: Path, queries: Mapping[str, str]) -> dict[str, int]:
+    """Run every example query on the built database; return the rows each gave."""
+    rows: dict[str, int] = {}
+    connection = duckdb.connect(str(database), read_only=True)
     try:
-        with open(temporary, "w", encoding="utf-8") as handle:
-            handle.write(version + "\n")
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, workspace.latest_file)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    _fsync_path(workspace.releases_dir)
+        for name, sql in queries.items():
+            try:
+                rows[name] = len(connection.execute(sql).fetchall())
+            except duckdb.Error as error:
+                raise ExampleQueryFailed(f"example query {name} fails on this release: {error}") from error
+    finally:
+        connection.close()
+    return rows
+
+
+def copy_data_docs(source: Path, destination: Path) -> None:
+    """Copy Great Expectations Data Docs, leaving out static assets no page refers to.
+
+    GX ships about 4 MB of help GIFs and fonts with every site that its pages never load; the
+    HTML, the styles and the favicon are what a reader needs.
+    """
+    pages = [p for p in source.rglob("*") if p.is_file() and p.suffix in (".html", ".css")]
+    referenced = "\n".join(p.read_text(encoding="utf-8", errors="replace") for p in pages)
+    for path in sorted(source.rglob("*")):
+        if not path.is_file():
+            continue
+        relative = path.relative_to(source)
+        if relative.parts[0] == "static" and path.suffix not in (".css",) and path.name not in referenced:
+            continue
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
 
 
 # --------------------------------------------------------------------------------------------
 # Publishing
+
+
+def previous_tables(store: ReleaseStore, version: str | None) -> dict[str, pa.Table | None]:
+    """Every table of a published release (None for tables it does not have)."""
+    if version is None:
+        return {}
+    return {name: store.read_table(version, name) for name in load_tables() if name != RETRACTIONS}
+
+
+def retractions_against_previous(
+    tables: Mapping[str, pd.DataFrame], version: str, store: ReleaseStore
+) -> pd.DataFrame:
+    """The ``retractions`` rows of a release ``version`` of ``tables`` published to ``store``."""
+    previous_version = store.previous_version(version)
+    definitions = load_tables()
+    current = {name: dataframe_to_arrow(definitions[name], tables[name]) for name in definitions if name != RETRACTIONS}
+    return compute_retractions(previous_tables(store, previous_version), current, previous_version)
 
 
 def _build_release(
@@ -577,12 +656,32 @@ def _build_release(
     sources: list[str],
     validation: dict,
     settings: Settings,
-) -> None:
+    store: ReleaseStore,
+    data_docs_dir: Path | None,
+    accuracy_card: str | None,
+) -> dict[str, Any]:
     definitions = load_tables()
+    previous_version = store.previous_version(version)
+    previous = previous_tables(store, previous_version)
     arrow_tables: dict[str, pa.Table] = {}
+    for name, definition in definitions.items():
+        if name == RETRACTIONS:
+            continue
+        arrow_tables[name] = dataframe_to_arrow(definition, tables[name])
+    retractions = tables.get(RETRACTIONS)
+    computed = compute_retractions(previous, arrow_tables, previous_version)
+    if retractions is None:
+        retractions = computed
+    elif not _same_rows(dataframe_to_arrow(definitions[RETRACTIONS], retractions),
+                        dataframe_to_arrow(definitions[RETRACTIONS], computed)):
+        raise ValueError(
+            f"table {RETRACTIONS}: the given rows differ from the comparison with the previous release "
+            f"({previous_version}); leave {RETRACTIONS} out and the publisher computes it"
+        )
+    arrow_tables[RETRACTIONS] = dataframe_to_arrow(definitions[RETRACTIONS], retractions)
+
     parquet_files: dict[str, list[Path]] = {}
     for name, definition in definitions.items():
-        arrow_tables[name] = dataframe_to_arrow(definition, tables[name])
         relative = write_table_files(definition, arrow_tables[name], staging)
         parquet_files[name] = [staging / r for r in relative]
 
@@ -590,10 +689,27 @@ def _build_release(
     leftovers = [p.name for p in staging.iterdir() if p.name.startswith(DUCKDB_FILE + ".")]
     if leftovers:
         raise RuntimeError(f"DuckDB left files behind after closing: {leftovers}")
+    queries = load_example_queries()
+    check_example_queries(staging / DUCKDB_FILE, queries)
 
     row_counts = {name: arrow.num_rows for name, arrow in arrow_tables.items()}
     _write_text(staging / VALIDATION_FILE, _to_json(validation, sort_keys=True))
+    if data_docs_dir is not None:
+        copy_data_docs(Path(data_docs_dir), staging / DATA_DOCS_DIR)
     _write_text(staging / DICTIONARY_FILE, render_markdown(definitions))
+    (staging / QUERIES_DIR).mkdir()
+    for name, sql in queries.items():
+        _write_text(staging / QUERIES_DIR / name, sql)
+    previous_schema = store.manifest(previous_version).get("schema_version") if previous_version else None
+    _write_text(
+        staging / CHANGES_FILE,
+        render_changes(
+            version=version,
+            previous_version=previous_version,
+            previous_schema=previous_schema,
+            changes=summarise_changes(previous, arrow_tables, retractions),
+        ),
+    )
     _write_text(
         staging / README_FILE,
         render_readme(
@@ -606,6 +722,29 @@ def _build_release(
             event_range=_date_range(arrow_tables["events"]["event_date"]),
             licence=settings.release_licence,
             validation=validation,
+            example_queries=queries,
+            data_docs=data_docs_dir is not None,
+            accuracy_card=accuracy_card,
+        ),
+    )
+    data_files = describe_files(staging)
+    relative_parquet = {
+        name: [p.relative_to(staging).as_posix() for p in paths] for name, paths in parquet_files.items()
+    }
+    _write_text(
+        staging / DATAPACKAGE_FILE,
+        _to_json(
+            render_datapackage(
+                version=version,
+                created_at=created_at,
+                tables=definitions,
+                files=data_files,
+                table_files=relative_parquet,
+                licence=settings.release_licence,
+                sources=sources,
+                row_counts=row_counts,
+            ),
+            sort_keys=False,
         ),
     )
     manifest = {
@@ -613,16 +752,31 @@ def _build_release(
         "created_at": created_at.isoformat(),
         "code_version": code_version,
         "schema_version": SCHEMA_VERSION,
+        "previous_version": previous_version,
         "sources": list(sources),
+        "licence": settings.release_licence,
         "row_counts": row_counts,
         "files": describe_files(staging),
     }
     _write_text(staging / MANIFEST_FILE, _to_json(manifest, sort_keys=False))
+    return manifest
+
+
+def _same_rows(left: pa.Table, right: pa.Table) -> bool:
+    return left.equals(right)
+
+
+def _upload(staging: Path, store: ReleaseStore, version: str) -> None:
+    """Copy a built release to an fsspec target, ``manifest.json`` last (it marks completeness)."""
+    files = [p for p in _release_files(staging) if p.name != MANIFEST_FILE or p.parent != staging]
+    for path in files + [staging / MANIFEST_FILE]:
+        relative = path.relative_to(staging).as_posix()
+        store.fs.put_file(str(path), store.path(version, relative))
 
 
 def publish_release(
     workspace: Workspace,
-    tables: dict[str, pd.DataFrame],
+    tables: Mapping[str, pd.DataFrame],
     *,
     version: str,
     created_at: datetime,
@@ -630,34 +784,46 @@ def publish_release(
     sources: list[str],
     validation: dict,
     settings: Settings,
-) -> Path:
-    """Publish ``tables`` as release ``version`` and point ``latest`` at it; return its folder.
+    target: str | Path | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+    data_docs_dir: Path | None = None,
+    accuracy_card: str | None = None,
+) -> Path | str:
+    """Publish ``tables`` as release ``version``, update the catalog and ``latest``; return its location.
 
     ``tables`` must hold a DataFrame for every table in ``schemas.load_tables()`` with exactly
-    the schema's columns. Raises ReleaseExistsError if the version exists (nothing is touched)
-    and ValueError for tables that do not fit their schema (nothing becomes visible).
+    the schema's columns; ``retractions`` may be left out (it is computed against the previous
+    release in the target). ``target`` is a folder or fsspec URL (default: ``settings.publish_to``,
+    else the workspace's ``releases/``). Raises ReleaseExistsError if the version exists (nothing
+    is touched) and ValueError for tables that do not fit their schema (nothing becomes visible).
+    The return value is the release folder (a path for local targets, else a URL).
     """
+    from flows.catalog import write_catalog
+
     if not is_release_version(version):
         raise ValueError(f"release version {version!r} is not of the form YYYY.MM.DD or YYYY.MM.DD.N")
     if created_at.tzinfo is None:
         raise ValueError("created_at must be time-zone aware (for example datetime.now(timezone.utc))")
     created_at = created_at.astimezone(timezone.utc)
-    expected, given = set(load_tables()), set(tables)
+    expected, given = set(load_tables()), set(tables) | {RETRACTIONS}
     if expected != given:
         raise ValueError(
             f"publish_release needs exactly the tables {sorted(expected)}; "
             f"missing {sorted(expected - given)}, unexpected {sorted(given - expected)}"
         )
-    release_dir = workspace.release_dir(version)
-    if release_dir.exists():
+    store = open_target(workspace, settings, target, storage_options)
+    if store.has_release(version):
         raise ReleaseExistsError(
-            f"release {version} already exists at {release_dir}; releases are immutable and never "
+            f"release {version} already exists at {store.path(version)}; releases are immutable and never "
             "overwritten. Publish under a new version (next_release_version gives one)."
         )
 
-    workspace.releases_dir.mkdir(parents=True, exist_ok=True)
-    staging = workspace.releases_dir / f"{STAGING_PREFIX}{version}-{uuid.uuid4().hex}"
-    staging.mkdir()
+    if store.is_local:
+        store.local_root.mkdir(parents=True, exist_ok=True)
+        staging = store.local_root / f"{STAGING_PREFIX}{version}-{uuid.uuid4().hex}"
+        staging.mkdir()
+    else:
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
     try:
         _build_release(
             staging,
@@ -668,14 +834,45 @@ def publish_release(
             sources=sources,
             validation=validation,
             settings=settings,
+            store=store,
+            data_docs_dir=data_docs_dir,
+            accuracy_card=accuracy_card,
         )
         _seal(staging)
-        if release_dir.exists():  # another publisher won the race while we were building
+        if store.has_release(version):  # another publisher won the race while we were building
             raise ReleaseExistsError(f"release {version} appeared while it was being built; not overwritten")
-        os.rename(staging, release_dir)
+        if store.is_local:
+            os.rename(staging, store.local_root / version)
+            _fsync_path(store.local_root)
+        else:
+            _upload(staging, store, version)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _remove_tree(staging)
         raise
-    _fsync_path(workspace.releases_dir)
-    point_latest_at(workspace, version)
-    return release_dir
+    if not store.is_local:
+        _remove_tree(staging)
+    write_catalog(store, latest=version)
+    point_latest_at(store, version)
+    return store.local_root / version if store.is_local else f"{store.url}/{version}"
+
+
+def open_target(
+    workspace: Workspace,
+    settings: Settings,
+    target: str | Path | None = None,
+    storage_options: Mapping[str, Any] | None = None,
+) -> ReleaseStore:
+    """The releases folder to publish to: ``target``, else ``settings.publish_to``, else the workspace's."""
+    location = target or settings.publish_to or workspace.releases_dir
+    options = storage_options if storage_options is not None else settings.publish_storage_options
+    return ReleaseStore.open(location, options)
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a staging folder whose files were made read-only."""
+
+    def make_writable_and_retry(function: Any, name: str, _: Any) -> None:
+        os.chmod(name, stat.S_IWUSR | stat.S_IRUSR | stat.S_IXUSR)
+        function(name)
+
+    shutil.rmtree(path, onerror=make_writable_and_retry)

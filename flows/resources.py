@@ -42,6 +42,16 @@ def lexicon_fingerprint() -> str:
     return digest.hexdigest()[:8]
 
 
+def extractor_version(model: str) -> str:
+    """What coded a row: extraction code, spaCy pipeline and lexicon contents. Cheap to compute
+    (no model load), so a run can tell which documents need coding again before loading anything."""
+    try:
+        model_version = spacy.util.get_package_version(model) or "unknown"
+    except Exception:  # a pipeline loaded from a path has no package version
+        model_version = "unknown"
+    return f"{EXTRACTOR_CODE_VERSION}+{model}-{model_version}.lex{lexicon_fingerprint()}"
+
+
 @cache
 def country_records() -> tuple[CountryRecord, ...]:
     from countryinfo import all_countries
@@ -118,9 +128,9 @@ def load_models(model: str) -> ExtractionModels:
          for r in read_lexicon("actor_nouns.csv")],
     )
     cues = {
-        (r["lemma"], r["pos"]): SpeechCue(r["lemma"], r["pos"], r["cue_type"], float(r["confidence"]))
+        (r["lemma"], r["pos"]): SpeechCue(r["lemma"], r["pos"], r["cue_type"], float(r["confidence"]),
+                                          tuple(c for c in (r.get("complements") or "").split("|") if c))
         for r in read_lexicon("speech_cues.csv")
     }
     events = EventLexicon.from_rows(read_lexicon("event_triggers.csv"), read_lexicon("plover_types.csv"))
-    version = f"{EXTRACTOR_CODE_VERSION}+{nlp.meta.get('name', model)}-{nlp.meta.get('version', '')}.lex{lexicon_fingerprint()}"
-    return ExtractionModels(nlp, actors, cues, events, gazetteer(), version)
+    return ExtractionModels(nlp, actors, cues, events, gazetteer(), extractor_version(model))

@@ -2,7 +2,9 @@
 
     DATA_DIR/
       raw/<sha256[:2]>/<sha256>          every payload read or fetched, content-addressed
-      raw/index.parquet                  what each payload is (source, location, fetched_at)
+      payloads.parquet                   what each raw payload is: source, location, URL, HTTP status,
+                                         headers, fetched_at, and what became of it
+      dedup_index.parquet                text hash, canonical URL and MinHash signature per document
       texts/<doc_id>.txt                 cleaned document texts, which all offsets index
       staging/<table>/<batch>.parquet    normalised rows per run batch
       ledger.parquet                     documents already processed, by doc_id
@@ -43,6 +45,14 @@ class Workspace:
     @property
     def ledger_path(self) -> Path:
         return self.root / "ledger.parquet"
+
+    @property
+    def payload_index_path(self) -> Path:
+        return self.root / "payloads.parquet"
+
+    @property
+    def dedup_index_path(self) -> Path:
+        return self.root / "dedup_index.parquet"
 
     def raw_path(self, sha256: str) -> Path:
         return self.raw_dir / sha256[:2] / sha256

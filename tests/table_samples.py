@@ -1,4 +1,4 @@
-"""Small, valid DataFrames for all six tables, consistent so every foreign key resolves.
+"""Small, valid DataFrames for every table, consistent so every foreign key resolves.
 
 Shared by tests that need real tables (publishing, querying) without running the extractors.
 Every call returns fresh DataFrames, so tests may modify them.
@@ -11,6 +11,7 @@ from datetime import date
 
 import pandas as pd
 
+from flows.frames import empty_frame
 from schemas import load_tables
 
 
@@ -174,6 +175,20 @@ def _quarantine() -> pd.DataFrame:
     )
 
 
+def _retractions() -> pd.DataFrame:
+    """Empty: the samples are a first release; publishing computes retractions from a previous one."""
+    return pd.DataFrame(
+        {
+            "retraction_id": pd.Series([], dtype=object),
+            "table_name": pd.Series([], dtype=object),
+            "row_id": pd.Series([], dtype=object),
+            "change": pd.Series([], dtype=object),
+            "changed_columns": pd.Series([], dtype=object),
+            "previous_version": pd.Series([], dtype=object),
+        }
+    )
+
+
 def sample_tables() -> dict[str, pd.DataFrame]:
     """Fresh DataFrames for every table, in publishing order, with exactly the schema's columns."""
     builders = {
@@ -183,10 +198,16 @@ def sample_tables() -> dict[str, pd.DataFrame]:
         "events": _events,
         "statements": _statements,
         "quarantine": _quarantine,
+        "retractions": _retractions,
     }
     tables = {}
     for name, definition in load_tables().items():
-        frame = builders[name]()
+        # Tables without a sample (added by other work) are published empty, with their schema.
+        frame = builders[name]() if name in builders else empty_frame(name)
+        for column in definition.columns:  # columns added since the samples were written: nulls
+            if column.name not in frame.columns and column.nullable:
+                frame[column.name] = pd.Series([None] * len(frame), dtype=object)
+        frame = frame[[c for c in definition.column_names if c in frame.columns]]
         if list(frame.columns) != definition.column_names:
             raise AssertionError(f"sample {name} columns differ from the schema")
         tables[name] = frame

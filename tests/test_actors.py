@@ -61,3 +61,8 @@ def test_same_name_gives_the_same_id_in_every_document(extract_text):
     first = extract_text("Senator Maya Ortiz spoke first.")
     second = extract_text("Later, Maya Ortiz left the chamber.")
     assert actor_of(first, "Maya Ortiz") == actor_of(second, "Maya Ortiz") == "person:maya-ortiz"
+
+
+def test_generational_suffix_is_not_the_surname(extract_text):
+    rows = extract_text("Vice President Joseph R. Biden Jr. spoke in Ohio. Biden then flew to Washington.")
+    assert actor_of(rows, "Biden") == "person:joseph-r-biden"

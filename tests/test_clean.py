@@ -24,6 +24,8 @@ ARTICLE = "Officials said the bridge reopened on Monday after two weeks of repai
         "More stories from the region",
         "Advertisement",
         "ab/cd (Reuters, AFP)",
+        "Home | World | Middle East",
+        "News › Politics › Europe",
     ],
     ids=lambda s: s[:30],
 )
@@ -65,3 +67,8 @@ def test_seed_article_is_cleaned():
         assert furniture not in cleaned.text
     assert cleaned.published_at == datetime(2016, 2, 5, tzinfo=timezone.utc)
     assert cleaned.text.startswith("The Syrian army has retaken")
+
+
+@pytest.mark.parametrize("line", ["Prices rose 3% / 4% in two years / says the bank", "Q&A | What the new law means for renters"])
+def test_lines_with_separators_but_long_items_are_kept(line):
+    assert line in clean_article_text(f"Title line\n\n{ARTICLE}\n\n{line}\n\n{ARTICLE}").text

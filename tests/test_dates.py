@@ -21,6 +21,11 @@ PUBLISHED = date(2024, 3, 13)  # a Wednesday
         ("March 2", date(2024, 3, 2), "day"),
         ("December 30", date(2023, 12, 30), "day"),
         ("12 January 2023", date(2023, 1, 12), "day"),
+        ("last night", date(2024, 3, 12), "day"),
+        ("overnight", date(2024, 3, 12), "day"),
+        ("over the weekend", date(2024, 3, 9), "week"),
+        ("on Feb. 20", date(2024, 2, 20), "day"),
+        ("a week ago", date(2024, 3, 6), "week"),
     ],
 )
 def test_past_expressions_resolve(text, expected, precision):
@@ -28,6 +33,6 @@ def test_past_expressions_resolve(text, expected, precision):
     assert resolved is not None and (resolved.value, resolved.precision) == (expected, precision)
 
 
-@pytest.mark.parametrize("text", ["tomorrow", "next week", "later on Friday", "March 25", "until April 2"])
+@pytest.mark.parametrize("text", ["tomorrow", "next week", "later on Friday", "March 25", "until April 2", "on 22 April"])
 def test_future_expressions_give_no_date(text):
     assert resolve_date_expression(text, PUBLISHED) is None

@@ -94,3 +94,83 @@ def test_description_is_not_an_event(extract_text):
 def test_every_event_has_its_crosswalk_and_provenance(extract_text, column):
     rows = extract_text("Protesters clashed with police in Santiago, and troops fired tear gas at the crowd.")
     assert rows["events"] and all(e[column] is not None for e in rows["events"])
+
+
+def test_negated_attack_is_not_asserted(extract_text):
+    e = only(extract_text("Government troops did not attack the village on Monday, officials said."), "ASSAULT")
+    assert e["negated"] is True and e["modality"] == "negated"
+
+
+def test_future_assault_is_marked(extract_text):
+    e = only(extract_text("The army will launch an offensive on the town next month."), "ASSAULT")
+    assert e["modality"] == "future" and e["negated"] is False
+
+
+def test_talks_on_hold_until_a_date_are_not_a_plain_event(extract_text):
+    e = only(extract_text("Peace talks on Yemen in Geneva are on hold until April 2, the UN envoy said."), "CONSULT")
+    assert e["modality"] == "future"
+
+
+def test_suspended_talks_are_negated(extract_text):
+    e = only(extract_text("Peace talks on Yemen were put on hold this week."), "CONSULT")
+    assert e["modality"] == "negated" and e["negated"] is True
+
+
+def test_background_event_in_past_perfect_is_historical(extract_text):
+    rows = extract_text("Warplanes bombed the town on Wednesday, where Russia had declared a ceasefire a day earlier.")
+    assert only(rows, "ASSAULT")["modality"] == "asserted"
+    assert only(rows, "CONCEDE")["modality"] == "historical"
+
+
+def test_event_reported_inside_a_statement_keeps_its_speaker_out_of_the_event(extract_text):
+    rows = extract_text('"Government forces shelled Idlib on Sunday," the Syrian Observatory for Human Rights said.')
+    e = only(rows, "ASSAULT")
+    assert e["modality"] == "asserted" and e["location_name"] == "Idlib"
+    assert e["acled_sub_event_type"] == "Shelling/artillery/missile attack"
+    assert e["source_actor_text"] != "Syrian Observatory for Human Rights"
+    assert rows["statements"], "the report itself is a statement"
+
+
+def test_sentence_naming_three_places_is_placed_at_the_event(extract_text):
+    rows = extract_text("Officials in Baghdad said a car bomb exploded in a market in Mosul, "
+                        "100 km from the Syrian border town of Qaim.")
+    e = only(rows, "ASSAULT")
+    assert e["location_text"] == "Mosul" and e["location_name"] == "Mosul"
+    assert rows["text"][e["location_char_start"]:e["location_char_end"]] == "Mosul"
+
+
+def test_place_missing_from_the_gazetteer_keeps_its_text(extract_text):
+    e = only(extract_text("Gunmen attacked a checkpoint in Qaryat al-Hawsh on Tuesday."), "ASSAULT")
+    assert e["location_text"] == "Qaryat al-Hawsh" and e["geonames_id"] is None
+
+
+def test_compound_source_is_one_event_with_an_actor_list(extract_text):
+    rows = extract_text("Syrian and Russian forces bombed Aleppo on Monday.")
+    e = only(rows, "ASSAULT")
+    assert sorted(e["source_actor_ids"]) == ["military:RUS", "state:SYR"]
+    assert e["source_actor_id"] in e["source_actor_ids"]
+
+
+def test_weapons_found_are_disrupted_weapons_not_explosions(extract_text):
+    rows = extract_text("Police found grenades and a large amount of ammunition in a house in Mombasa.")
+    assert [e["acled_sub_event_type"] for e in rows["events"]] == ["Disrupted weapons use"]
+
+
+def test_killing_in_an_airstrike_takes_the_strike_as_its_means(extract_text):
+    rows = extract_text("Five civilians were killed in an airstrike on a market in Idlib province.")
+    assert {e["acled_sub_event_type"] for e in events(rows, "ASSAULT")} == {"Air/drone strike"}
+
+
+def test_protest_dispersed_with_tear_gas_is_protest_with_intervention(extract_text):
+    rows = extract_text("Police fired tear gas to disperse hundreds of protesters who rallied in Nairobi.")
+    assert {e["acled_sub_event_type"] for e in rows["events"] if e["acled_event_type"] == "Protests"} == {"Protest with intervention"}
+
+
+def test_rioters_clashing_with_police_are_a_violent_demonstration(extract_text):
+    rows = extract_text("Rioters clashed with police in Belfast on Wednesday.")
+    assert {e["acled_sub_event_type"] for e in rows["events"]} == {"Violent demonstration"}
+
+
+def test_deaths_in_an_accident_are_not_political_violence(extract_text):
+    rows = extract_text("Nineteen people were killed when their bus plunged off a bridge in the accident.")
+    assert all(e["acled_sub_event_type"] is None for e in rows["events"])

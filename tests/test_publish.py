@@ -217,7 +217,9 @@ def test_failure_mid_build_leaves_no_release_and_latest_unchanged(workspace: Wor
         publish(workspace, "2024.04.03.1", tables)
     assert not workspace.release_dir("2024.04.03.1").exists()
     assert tree_snapshot(workspace.releases_dir) == before
-    assert sorted(p.name for p in workspace.releases_dir.iterdir()) == ["2024.04.03", "latest"]
+    assert sorted(p.name for p in workspace.releases_dir.iterdir()) == [
+        "2024.04.03", "catalog.json", "index.html", "latest"
+    ]
     assert workspace.latest_version() == "2024.04.03"
 
 
@@ -236,7 +238,7 @@ def test_same_tables_give_byte_identical_files(workspace: Workspace) -> None:
     second = publish(workspace, "2024.04.03.1", shuffled)
     first_files, second_files = tree_snapshot(first), tree_snapshot(second)
     parquet = [path for path in first_files if path.endswith(".parquet")]
-    assert len(parquet) == 8
+    assert len(parquet) == len(load_tables()) + 2  # events has three partition files
     for path in parquet + ["validation.json", "DATA_DICTIONARY.md"]:
         assert first_files[path] == second_files[path], path
     readme_first = (first / "README.md").read_text()
@@ -256,3 +258,228 @@ def test_empty_tables_still_publish(workspace: Workspace) -> None:
     manifest = json.loads((release / MANIFEST_FILE).read_text())
     assert set(manifest["row_counts"].values()) == {0}
     assert "no dated rows" in (release / "README.md").read_text()
+
+
+# -- crash safety, retractions and CHANGES.md, datapackage, example queries, comments --------------
+
+CRASH_AT_RENAME = """
+import os, sys
+from datetime import datetime, timezone
+from pathlib import Path
+sys.path.insert(0, {root!r})
+from flows.publish import publish_release
+from flows.settings import Settings
+from flows.workspace import Workspace
+from tests.table_samples import sample_tables
+
+def crash(*args, **kwargs):
+    os._exit(9)  # the process dies here: no exception handler, no cleanup runs
+
+os.rename = crash  # the moment the built release would become visible
+publish_release(Workspace(Path({data!r})), sample_tables(), version="2024.04.03.1",
+                created_at=datetime(2024, 4, 3, 12, tzinfo=timezone.utc), code_version="test-code",
+                sources=["seeds"], validation={{"success": True}}, settings=Settings())
+"""
+
+
+def test_crash_mid_publish_leaves_latest_and_catalog_unchanged(workspace: Workspace) -> None:
+    """A publisher killed after building everything, just before the rename, shows nothing."""
+    import subprocess
+    import sys
+
+    publish(workspace, "2024.04.03")
+    visible = lambda: sorted(p.name for p in workspace.releases_dir.iterdir() if not p.name.startswith("."))  # noqa: E731
+    before = {name: (workspace.releases_dir / name).read_bytes() for name in ("latest", "catalog.json", "index.html")}
+    script = CRASH_AT_RENAME.format(root=str(Path(__file__).resolve().parent.parent), data=str(workspace.root))
+    finished = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert finished.returncode == 9, finished.stderr
+    staging = [p for p in workspace.releases_dir.iterdir() if p.name.startswith(".building-")]
+    assert len(staging) == 1 and (staging[0] / MANIFEST_FILE).is_file()  # it had built it all
+    assert visible() == ["2024.04.03", "catalog.json", "index.html", "latest"]
+    assert {name: (workspace.releases_dir / name).read_bytes() for name in before} == before
+    assert list_release_versions(workspace) == ["2024.04.03"]
+    assert json.loads((workspace.releases_dir / "catalog.json").read_text())["latest"] == "2024.04.03"
+    # The leftover hidden folder does not block the version: publishing it again works.
+    publish(workspace, "2024.04.03.1")
+    assert workspace.latest_version() == "2024.04.03.1"
+    assert [r["version"] for r in json.loads((workspace.releases_dir / "catalog.json").read_text())["releases"]] == [
+        "2024.04.03.1", "2024.04.03"
+    ]
+
+
+def second_release_tables() -> tuple[dict[str, pd.DataFrame], set[tuple[str, str, str, tuple[str, ...]]]]:
+    """The samples with one event removed, one actor and one statement changed, one event added;
+    and the retractions that must follow (left for the publisher to compute)."""
+    tables = sample_tables()
+    del tables["retractions"]
+    events = tables["events"]
+    removed_event = events.loc[1, "event_id"]
+    added = events.iloc[[0]].copy()
+    added["event_id"] = "evt_00000000000000aa"
+    tables["events"] = pd.concat([events.drop(index=1), added], ignore_index=True)
+    actors = tables["actors"]
+    nato = actors.index[actors["actor_id"] == "international_org:NATO"][0]
+    actors.at[nato, "aliases"] = ["NATO", "the Alliance"]
+    statements = tables["statements"]
+    statements.loc[0, "quote_text"] = "We will support Ukraine"
+    statements.loc[0, "confidence"] = 0.9
+    expected = {
+        ("events", removed_event, "removed", ()),
+        ("actors", "international_org:NATO", "changed", ("aliases",)),
+        ("statements", statements.loc[0, "statement_id"], "changed", ("quote_text", "confidence")),
+    }
+    return tables, expected
+
+
+def test_second_release_lists_exactly_the_rows_removed_or_changed(workspace: Workspace) -> None:
+    first = publish(workspace, "2024.04.03")
+    assert pq.read_table(first / "retractions.parquet").num_rows == 0
+    assert "First release" in (first / "CHANGES.md").read_text()
+    tables, expected = second_release_tables()
+    second = publish(workspace, "2024.04.03.1", tables)
+
+    with duckdb.connect(str(second / DUCKDB_FILE), read_only=True) as connection:
+        rows = connection.execute(
+            "SELECT table_name, row_id, change, changed_columns, previous_version FROM retractions"
+        ).fetchall()
+    assert {(t, r, c, tuple(cols)) for t, r, c, cols, _ in rows} == expected
+    assert len(rows) == len(expected)
+    assert {previous for *_, previous in rows} == {"2024.04.03"}
+
+    changes = (second / "CHANGES.md").read_text()
+    assert "Compared with release `2024.04.03`" in changes
+    listed = {line.split("`")[1] for line in changes.splitlines() if line.startswith("- `")}
+    assert listed == {row_id for _, row_id, _, _ in expected}
+    assert "| `events` | 4 | 4 | 1 | 1 | 0 |" in changes
+    assert "| `actors` | 4 | 4 | 0 | 0 | 1 |" in changes
+    assert f"- `{[r for t, r, _, _ in expected if t == 'statements'][0]}`: `quote_text`, `confidence`" in changes
+    manifest = json.loads((second / MANIFEST_FILE).read_text())
+    assert manifest["previous_version"] == "2024.04.03"
+
+    # A third release with the same tables as the second retracts nothing.
+    third = publish(workspace, "2024.04.03.2", second_release_tables()[0])
+    assert pq.read_table(third / "retractions.parquet").num_rows == 0
+    assert "No rows were removed or changed." in (third / "CHANGES.md").read_text()
+
+
+def test_given_retractions_must_agree_with_the_previous_release(workspace: Workspace) -> None:
+    publish(workspace, "2024.04.03")
+    tables, _ = second_release_tables()
+    tables["retractions"] = sample_tables()["retractions"]  # empty: wrong now
+    with pytest.raises(ValueError, match="retractions.*differ"):
+        publish(workspace, "2024.04.03.1", tables)
+    assert list_release_versions(workspace) == ["2024.04.03"]
+
+
+def test_datapackage_validates_with_frictionless(release: Path) -> None:
+    from frictionless import validate
+
+    package = json.loads((release / "datapackage.json").read_text())
+    assert package["version"] == "2024.04.03"
+    parquet = {p.relative_to(release).as_posix() for p in release.rglob("*.parquet")}
+    assert {r["path"] for r in package["resources"]} == parquet
+    assert {r["table"] for r in package["resources"]} == set(load_tables())
+    for resource in package["resources"]:
+        for field in resource["schema"]["fields"]:
+            assert field["description"], (resource["name"], field["name"])
+    report = validate(release / "datapackage.json")
+    assert report.valid, report.flatten(["resourceName", "type", "note"])[:10]
+
+
+def test_every_example_query_runs_on_the_release(release: Path) -> None:
+    from flows.publish import load_example_queries
+
+    queries = load_example_queries()
+    assert len(queries) >= 3
+    shipped = {p.name: p.read_text() for p in (release / "queries").glob("*.sql")}
+    assert shipped == queries
+    readme = (release / "README.md").read_text()
+    with duckdb.connect(str(release / DUCKDB_FILE), read_only=True) as connection:
+        results = {name: connection.execute(sql).fetchall() for name, sql in queries.items()}
+    for name, sql in queries.items():
+        assert name in readme and sql.strip().splitlines()[0] in readme
+    weekly = results["events_per_week_by_type_and_country.sql"]
+    assert [(str(week), kind, country, n) for week, kind, country, n, _ in weekly] == [
+        ("2024-03-11", "ASSAULT", "UKR", 1)
+    ]
+    speakers = results["top_speakers_on_a_topic.sql"]
+    assert [row[:4] for row in speakers] == [("Jens Stoltenberg", "person", "NOR", 1)]
+
+
+def test_a_failing_example_query_blocks_the_release(release: Path) -> None:
+    from flows.publish import ExampleQueryFailed, check_example_queries
+
+    with pytest.raises(ExampleQueryFailed, match="broken.sql"):
+        check_example_queries(release / DUCKDB_FILE, {"broken.sql": "SELECT no_such_column FROM events"})
+
+
+def test_every_column_of_every_table_and_view_has_a_comment(release: Path) -> None:
+    with duckdb.connect(str(release / DUCKDB_FILE), read_only=True) as connection:
+        missing = connection.execute(
+            "SELECT table_name, column_name FROM duckdb_columns() WHERE comment IS NULL AND NOT internal"
+        ).fetchall()
+        described = connection.execute(
+            "SELECT count(DISTINCT table_name) FROM duckdb_columns() WHERE NOT internal"
+        ).fetchone()[0]
+    assert missing == []
+    assert described == len(load_tables()) + 2  # every table and both views
+
+
+def test_data_docs_are_shipped_without_unused_assets(tmp_path: Path) -> None:
+    from flows.validate import validate_tables, write_data_docs
+
+    report = validate_tables(sample_tables())
+    docs = write_data_docs(report, tmp_path / "docs").parent
+    workspace = Workspace(tmp_path / "data").ensure()
+    release = Path(
+        publish_release(
+            workspace, sample_tables(), version="2024.04.03", created_at=CREATED_AT, code_version="test-code",
+            sources=["seeds"], validation=report.to_json(), settings=Settings(), data_docs_dir=docs,
+        )
+    )
+    shipped = [p for p in (release / "validation").rglob("*") if p.is_file()]
+    assert (release / "validation" / "index.html").is_file()
+    assert any("validations" in p.parts for p in shipped)
+    assert sum(p.stat().st_size for p in shipped) < 2_000_000  # GX's site is 4.6 MB with its GIFs
+    assert "validation/index.html" in (release / "README.md").read_text()
+
+
+def test_publishing_to_an_fsspec_url(tmp_path: Path) -> None:
+    """A non-local fsspec target (memory://): files uploaded, manifest last, catalog and latest."""
+    import fsspec
+
+    from flows.store import ReleaseStore
+
+    workspace = Workspace(tmp_path / "data").ensure()
+    target = f"memory://releases-{tmp_path.name}"
+    publish_release(
+        workspace, sample_tables(), version="2024.04.03", created_at=CREATED_AT, code_version="test-code",
+        sources=["seeds"], validation=VALIDATION, settings=Settings(), target=target,
+    )
+    with pytest.raises(ReleaseExistsError):
+        publish_release(
+            workspace, sample_tables(), version="2024.04.03", created_at=CREATED_AT, code_version="test-code",
+            sources=["seeds"], validation=VALIDATION, settings=Settings(), target=target,
+        )
+    store = ReleaseStore.open(target)
+    assert store.versions() == ["2024.04.03"] and store.latest_version() == "2024.04.03"
+    manifest = store.manifest("2024.04.03")
+    for entry in manifest["files"]:
+        assert hashlib.sha256(store.read_bytes("2024.04.03", entry["path"])).hexdigest() == entry["sha256"]
+    assert json.loads(store.read_text("catalog.json"))["latest"] == "2024.04.03"
+    assert list_release_versions(workspace) == []  # nothing was published locally
+    fsspec.filesystem("memory").rm(store.root, recursive=True)
+
+
+def test_data_card_includes_the_accuracy_card_when_given(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "data").ensure()
+    release = Path(
+        publish_release(
+            workspace, sample_tables(), version="2024.04.03", created_at=CREATED_AT, code_version="test-code",
+            sources=["seeds"], validation=VALIDATION, settings=Settings(),
+            accuracy_card="Event type macro F1 0.61 on 200 held-out sentences.",
+        )
+    )
+    readme = (release / "README.md").read_text()
+    assert "## Accuracy\n\nEvent type macro F1 0.61 on 200 held-out sentences." in readme
+    assert "## How to cite" in readme and "## Known limitations" in readme

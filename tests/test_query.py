@@ -153,3 +153,55 @@ def test_no_release_yet_says_to_run_the_pipeline(tmp_path: Path) -> None:
     with pytest.raises(QueryError, match="newsevents run") as error:
         run_query("SELECT 1", workspace=empty)
     assert "none yet" in str(error.value)
+
+
+def test_python_entry_point_connects_read_only(workspace: Workspace) -> None:
+    import newsevents
+
+    connection = newsevents.connect(release=FIRST, data_dir=workspace.root)
+    try:
+        assert connection.execute("SELECT count(*) FROM quarantine").fetchone() == (0,)
+        with pytest.raises(duckdb.Error):
+            connection.execute("DELETE FROM events")
+    finally:
+        connection.close()
+    by_folder = newsevents.connect(source=str(workspace.releases_dir))
+    try:
+        assert by_folder.execute("SELECT count(*) FROM quarantine").fetchone() == (1,)
+    finally:
+        by_folder.close()
+
+
+def test_describe_shows_a_description_for_every_column(workspace: Workspace) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+    from schemas import load_tables
+
+    result = CliRunner().invoke(app, ["describe", "--data-dir", str(workspace.root), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
+    columns = [r for r in rows if "column_name" in r]
+    tables = [r for r in rows if "column_name" not in r]
+    assert {r["table_name"] for r in tables} == set(load_tables()) | {"events_with_actors", "statements_with_speakers"}
+    assert all(r["description"] for r in rows)
+    assert {(r["table_name"], r["column_name"]) for r in columns} >= {
+        (name, column) for name, table in load_tables().items() for column in table.column_names
+    }
+    unknown = CliRunner().invoke(app, ["describe", "no_such_table", "--data-dir", str(workspace.root)])
+    assert unknown.exit_code == 2 and "no table or view" in unknown.output
+
+
+def test_cli_query_reads_sql_from_a_file(workspace: Workspace, tmp_path: Path) -> None:
+    """Example queries start with `--` comments, which a shell argument would turn into an option."""
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    sql = tmp_path / "count.sql"
+    sql.write_text("-- How many events?\nSELECT count(*) AS n FROM events;\n")
+    result = CliRunner().invoke(app, ["query", "--data-dir", str(workspace.root), "--file", str(sql), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == ["n", "4"]

@@ -138,3 +138,102 @@ def test_speaker_resolves_to_the_same_actor_as_other_mentions(extract_text):
     st = find(rows, "pay for every damaged home")
     mention_actors = {m["actor_id"] for m in rows["actor_mentions"] if m["text"] in ("Elena Marsh", "Marsh")}
     assert mention_actors == {st["speaker_actor_id"]}
+
+
+def test_trailing_attribution_after_a_comma(extract_text):
+    rows = extract_text(
+        "Rebel fighters have retaken the airport on the edge of the city, and two villages in the south, "
+        "the Regional Monitoring Network said on Friday."
+    )
+    st = find(rows, "retaken the airport")
+    assert st["cue"] == "say" and st["quote_kind"] == "indirect"
+    assert "Regional Monitoring Network" in st["speaker_text"]
+
+
+def test_quote_resuming_after_the_attribution_sentence_is_one_statement(extract_text):
+    rows = extract_text('"The budget is balanced for the first time," said Lena Brandt. "Nobody expected it this year."')
+    merged = [s for s in rows["statements"] if "budget is balanced" in s["quote_text"]]
+    assert len(merged) == 1 and "Nobody expected it" in merged[0]["quote_text"]
+    assert merged[0]["speaker_text"] == "Lena Brandt"
+    assert not [s for s in rows["statements"] if s["quote_text"].startswith("Nobody expected")]
+
+
+def test_two_apostrophes_are_quotation_marks(extract_text):
+    rows = extract_text("''The reform will hurt small farmers more than anyone,'' said Omar Haddad, an agronomist.")
+    st = find(rows, "reform will hurt small farmers")
+    assert st["quote_kind"] == "direct" and st["speaker_text"] == "Omar Haddad"
+    assert not st["quote_text"].startswith("'")
+
+
+def test_transcript_turn_label_names_the_speaker(extract_text):
+    rows = extract_text(
+        "Host Carla Diaz interviewed Senator Paul Moreno on Sunday.\n\n"
+        '"DIAZ: Will you support the bill when it comes to the floor next week?\n\n'
+        '"MORENO: I will vote for it, because the families in my state cannot wait any longer.'
+    )
+    st = find(rows, "vote for it")
+    assert st["speaker_text"] == "Paul Moreno" and st["speaker_phrase"] == "MORENO"
+    assert not st["quote_text"].startswith("MORENO")
+
+
+def test_speaker_phrase_keeps_the_apposition_but_not_what_follows(extract_text):
+    rows = extract_text('"Prices will fall next year as supply recovers," said Tomas Lindqvist, an economist at the bank.')
+    st = find(rows, "Prices will fall")
+    assert st["speaker_text"] == "Tomas Lindqvist"
+    assert st["speaker_phrase"] == "Tomas Lindqvist, an economist at the bank"
+
+
+def test_speaker_heading_a_role_phrase_is_the_named_person_not_the_boss(extract_text):
+    rows = extract_text("Campaign spokesman for Senator Ruth Adler, Mark Olsen, said the senator would not debate again.")
+    assert find(rows, "would not debate again")["speaker_text"] == "Mark Olsen"
+
+
+def test_relative_clause_speaker_is_the_noun_it_modifies(extract_text):
+    rows = extract_text("The decision was welcomed by Maria Lopez, who said the court had protected the rights of tenants.")
+    assert find(rows, "court had protected the rights")["speaker_text"] == "Maria Lopez"
+
+
+def test_stance_verb_object_is_a_statement(extract_text):
+    rows = extract_text("Senator Hanna Berg criticized the new pension reform during a radio interview on Tuesday.")
+    st = find(rows, "new pension reform")
+    assert (st["speaker_text"], st["cue"], st["quote_kind"]) == ("Hanna Berg", "criticize", "indirect")
+
+
+def test_vowed_to_is_a_statement(extract_text):
+    rows = extract_text("Mayor Ines Kovac vowed to rebuild every school damaged by the flood before winter.")
+    st = find(rows, "rebuild every school")
+    assert st["speaker_text"] == "Ines Kovac" and st["cue"] == "vow"
+
+
+def test_no_statement_from_a_stance_verb_without_anyone_holding_it(extract_text):
+    rows = extract_text("The new data supports the view that the economy is slowing down this year.")
+    assert rows["statements"] == []
+
+
+def test_no_statement_from_verbs_that_are_not_speech(extract_text):
+    rows = extract_text("Defence Minister Ivo Petrov visited the flooded villages on Monday and met local officials.")
+    assert rows["statements"] == []
+
+
+def test_no_statement_when_nothing_said_is_reported(extract_text):
+    rows = extract_text("Asked about the plan, Governor Ana Ruiz said nothing. Her deputy denied it.")
+    assert rows["statements"] == []
+
+
+def test_short_quoted_words_are_not_direct_statements(extract_text):
+    rows = extract_text('The minister called the report "biased" and left the room.')
+    assert all(s["quote_kind"] != "direct" for s in rows["statements"])
+
+
+def test_seed_indirect_statements_and_no_pronoun_speakers(extract_text):
+    from tests.conftest import SEED_DIR
+
+    text = (SEED_DIR / "000_52e44b1cb5316e8c.txt").read_text(encoding="utf-8")
+    rows = extract_text(text)
+    haj_ali = find(rows, "regime forces were still not in control of the town")
+    assert (haj_ali["speaker_text"], haj_ali["quote_kind"]) == ("Hassan Haj Ali", "indirect")
+    kremlin = find(rows, "criticism as")
+    assert kremlin["speaker_actor_id"] == "state:RUS" and kremlin["cue"] == "dismiss"
+    observatory = [s for s in rows["statements"] if "Observatory" in (s["speaker_text"] or "")]
+    assert any("Damascus' troops were backed" in s["quote_text"] for s in observatory)
+    assert all((s["speaker_text"] or "").lower() not in ("he", "she", "they", "it", "we") for s in rows["statements"])

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable, Iterable
 
 from spacy.tokens import Doc, Span, Token
@@ -28,10 +29,12 @@ PRONOUNS = frozenset("he she they it we i you him her them us who".split())
 DETERMINERS = frozenset("the a an its their his her our this that these those".split())
 PERSON_TITLES = frozenset(
     "mr mrs ms miss dr prof president minister senator rep gen general col colonel lt sgt "
-    "sir lord lady king queen prince princess sheikh pope".split()
+    "sir lord lady king queen prince princess sheikh pope mayor governor gov sen judge justice chancellor "
+    "premier ambassador commissioner chairman chairwoman".split()
 )
 
 
+@lru_cache(maxsize=200_000)
 def normalise_alias(text: str) -> str:
     """Case-, accent- and punctuation-insensitive key: "the Kremlin" and "Kremlin" share one."""
     text = unicodedata.normalize("NFKD", text)
@@ -100,6 +103,9 @@ class ActorDictionary:
     capital_index: dict[str, str]
     nominal_rules: dict[str, NominalRule]
     max_alias_words: int = 8
+    first_words: frozenset[str] = frozenset()
+    acronyms: frozenset[str] = frozenset()
+    """Keys written only as capitalised acronyms ("ANA"): "Ana" the first name must not match them."""
 
     @classmethod
     def build(
@@ -147,15 +153,20 @@ class ActorDictionary:
             )
             actors[actor.actor_id] = actor
         alias_index: dict[str, str] = {}
+        written: dict[str, set[bool]] = {}
         # Curated rows win over generated names: index generated actors first, then overwrite.
         for actor in sorted(actors.values(), key=lambda a: a.actor_id.split(":")[0] not in ("state", "military")):
             for alias in (actor.name, *actor.aliases):
                 key = normalise_alias(alias)
                 if key and (len(key) > 2 or alias.isupper()):
                     alias_index[key] = actor.actor_id
+                    written.setdefault(key, set()).add(alias.isupper() and " " not in alias.strip())
         rules = {normalise_alias(r.phrase): r for r in nominal_rules}
         longest = max((len(k.split()) for k in alias_index), default=1)
-        return cls(actors, alias_index, demonyms, capitals, rules, max_alias_words=min(longest, 10))
+        first_words = frozenset(k.split()[0] for k in alias_index)
+        acronyms = frozenset(k for k, forms in written.items() if forms == {True})
+        return cls(actors, alias_index, demonyms, capitals, rules, max_alias_words=min(longest, 10),
+                   first_words=first_words, acronyms=acronyms)
 
     def lookup(self, text: str) -> str | None:
         return self.alias_index.get(normalise_alias(text))
@@ -179,6 +190,33 @@ class DocumentActors:
         if not found:
             return None
         return sorted(found, key=lambda m: (m.kind != "name", m.token_start))[0]
+
+
+NAME_SUFFIXES = frozenset("jr sr ii iii iv".split())
+
+
+def _name_words(span: Span) -> list[Token]:
+    """A person span's name words: no titles before, no generational suffix after ("Biden Jr.")."""
+    words = [t for t in span if t.lower_.rstrip(".") not in PERSON_TITLES]
+    while len(words) > 1 and (words[-1].lower_.rstrip(".") in NAME_SUFFIXES or words[-1].is_punct):
+        words = words[:-1]
+    return words
+
+
+def _titled_names(tokens: list[Token], taken: set[int]) -> list[Span]:
+    """"Mayor Ines Kovac", "Gov. Ana Ruiz": a title and two or more capitalised proper nouns name a
+    person even where NER labelled them a place or missed them. Returned as PERSON spans."""
+    spans: list[Span] = []
+    for t in tokens:
+        if not (t.text[:1].isupper() and t.lower_.rstrip(".") in PERSON_TITLES):
+            continue
+        j = t.i + 1
+        while j < len(tokens) and j - t.i <= 3 and j not in taken and tokens[j].pos_ == "PROPN" \
+                and tokens[j].text[:1].isupper() and tokens[j].ent_type_ not in ("ORG", "GPE", "NORP"):
+            j += 1
+        if j - t.i >= 3 and not any(tokens[k].ent_type_ == "PERSON" for k in range(t.i + 1, j)):
+            spans.append(Span(t.doc, t.i, j, label="PERSON"))
+    return spans
 
 
 def person_actor(name: str) -> Actor:
@@ -255,25 +293,39 @@ def resolve_actors(
         mentions.append(_span_mention(span, actor.actor_id, kind, sentence_of_token[span.start]))
 
     # 1. Longest dictionary aliases first, over every token window (names and fixed phrases).
+    #    Only windows whose first word starts some alias are looked up (the index of first words
+    #    keeps this linear in the document length).
     n = len(doc)
-    for size in range(dictionary.max_alias_words, 0, -1):
-        for start in range(0, n - size + 1):
+    tokens = list(doc)  # one Token object per position, reused by every pass below
+    candidates: list[tuple[int, int, str]] = []
+    for start, first in enumerate(tokens):
+        if first.is_punct or first.is_space or first.lower_ in DETERMINERS:
+            continue  # "the Kremlin" is found as "Kremlin": mentions never start with a determiner
+        first_key = normalise_alias(first.text)
+        if not first_key or first_key.split()[0] not in dictionary.first_words:
+            continue
+        for size in range(min(dictionary.max_alias_words, n - start), 0, -1):
+            last = tokens[start + size - 1]
+            if last.is_punct or any(t.is_space for t in tokens[start:start + size]):
+                continue
+            if size == 1 and not (first.pos_ == "PROPN" or first.text[:1].isupper() or first.ent_type_):
+                continue
             span = doc[start : start + size]
-            if span[0].is_punct or span[-1].is_punct or any(t.is_space for t in span) or span[0].lower_ in DETERMINERS:
-                continue  # "the Kremlin" is found as "Kremlin": mentions never start with a determiner
-            if size == 1 and not (span[0].pos_ == "PROPN" or span[0].text[:1].isupper() or span[0].ent_type_):
+            span_key = normalise_alias(span.text)
+            actor_id = dictionary.alias_index.get(span_key)
+            if actor_id is None or (span_key in dictionary.acronyms and not span.text.isupper()):
                 continue
-            actor_id = dictionary.alias_index.get(normalise_alias(span.text))
-            if actor_id is None:
-                continue
-            if size == 1 and span[0].ent_type_ == "PERSON":
+            if size == 1 and first.ent_type_ == "PERSON":
                 continue  # a surname that is also a country/org alias: let the person rule decide
-            key = normalise_alias(span.text)
-            kind = "metonym" if key in dictionary.capital_index or actor_id.startswith("state:") and span[0].ent_type_ == "FAC" else "name"
-            add(span, dictionary.actors[actor_id], kind)
+            candidates.append((size, start, actor_id))
+    for size, start, actor_id in sorted(candidates, key=lambda c: (-c[0], c[1])):
+        span = doc[start : start + size]
+        key = normalise_alias(span.text)
+        kind = "metonym" if key in dictionary.capital_index or actor_id.startswith("state:") and span[0].ent_type_ == "FAC" else "name"
+        add(span, dictionary.actors[actor_id], kind)
 
     # 2. Force phrases: "<country|demonym|capital|regime|government> ... <forces|troops|army>".
-    for token in doc:
+    for token in tokens:
         if token.i in taken or token.pos_ not in ("NOUN", "PROPN") or token.lemma_.lower() not in FORCE_NOUNS | {"force"}:
             continue
         modifiers = [c for c in token.lefts if c.dep_ in ("amod", "compound", "poss", "nmod", "npadvmod")]
@@ -315,7 +367,7 @@ def resolve_actors(
             add(span, dictionary.actors[target], "nominal")
 
     # 4. Adjectival demonyms ("Russian airstrikes") and capitals ("Moscow providing air support").
-    for token in doc:
+    for token in tokens:
         if token.i in taken:
             continue
         key = normalise_alias(token.text)
@@ -327,9 +379,9 @@ def resolve_actors(
 
     # 5. People: full names from NER; a bare surname joins the full name used in the document.
     people: dict[str, Actor] = {}
-    person_spans = [_trim(e) for e in doc.ents if e.label_ == "PERSON"]
+    person_spans = [_trim(e) for e in doc.ents if e.label_ == "PERSON"] + _titled_names(tokens, taken)
     for span in sorted(person_spans, key=lambda s: -len(s)):
-        words = [t for t in span if t.lower_.rstrip(".") not in PERSON_TITLES]
+        words = _name_words(span)
         if not words:
             continue
         name = doc[words[0].i : words[-1].i + 1].text
@@ -337,9 +389,9 @@ def resolve_actors(
             people.setdefault(normalise_alias(name).split()[-1], person_actor(name))
     surname_spans = [
         _trim(e) for e in doc.ents if e.label_ in ("PERSON", "ORG") and len(_trim(e))
-    ]
+    ] + _titled_names(tokens, taken)
     for span in sorted(surname_spans, key=lambda s: s.start):
-        words = [t for t in span if t.lower_.rstrip(".") not in PERSON_TITLES]
+        words = _name_words(span)
         if not words:
             continue
         name_span = doc[words[0].i : words[-1].i + 1]
@@ -361,11 +413,11 @@ def resolve_actors(
 
     i = 0
     while i < n:
-        if not name_like(doc[i]) or i in taken:
+        if not name_like(tokens[i]) or i in taken:
             i += 1
             continue
         j = i
-        while j + 1 < n and j + 1 not in taken and (name_like(doc[j + 1]) or (doc[j + 1].text == "-" and j + 2 < n and name_like(doc[j + 2]))):
+        while j + 1 < n and j + 1 not in taken and (name_like(tokens[j + 1]) or (tokens[j + 1].text == "-" and j + 2 < n and name_like(tokens[j + 2]))):
             j += 1
         key = normalise_alias(doc[i : j + 1].text)
         actor = people.get(key.split()[-1]) if key else None
@@ -392,11 +444,11 @@ def resolve_actors(
             for word in normalise_alias(actor.name).split():
                 if word[:1].isalpha() and len(word) > 3:
                     org_heads.setdefault(word, actor)
-    for token in doc:
-        if token.i in taken or token.pos_ != "PROPN" or token.i == 0 or doc[token.i - 1].lower_ != "the":
+    for token in tokens:
+        if token.i in taken or token.pos_ != "PROPN" or token.i == 0 or tokens[token.i - 1].lower_ != "the":
             continue
         actor = org_heads.get(token.lower_)
-        if actor is not None and (token.i + 1 >= n or doc[token.i + 1].pos_ != "PROPN"):
+        if actor is not None and (token.i + 1 >= n or tokens[token.i + 1].pos_ != "PROPN"):
             add(doc[token.i - 1 : token.i + 1], actor, "nominal")
 
     mentions.sort(key=lambda m: m.token_start)

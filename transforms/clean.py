@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 from dateutil import parser as date_parser
 
 NAVIGATION = re.compile(r"^(\d+\.\s*)?skip (to|next)\b", re.IGNORECASE)
+# A breadcrumb or menu: three or more short items (at most three words each) between separators.
+BREADCRUMB = re.compile(r"^[^|›»>/]{1,30}(\s[|›»>/]\s[^|›»>/]{1,30}){2,}$")
 PHOTO_CREDIT = re.compile(r"(^|\S)\s*(image|photo|picture|credit|foto)\s*:\s*\S", re.IGNORECASE)
 VIDEO_STUB = re.compile(
     r"(browser|player) does not support (the )?(video|audio)|enable javascript to (watch|play)"
@@ -28,7 +30,8 @@ TEASER = re.compile(
     r"|^[a-z]{1,4}(/[a-z]{1,4})+\s*\([^)]*\)$)",  # wire sign-off: author initials and agencies
     re.IGNORECASE,
 )
-SENTENCE_END = re.compile(r"[.!?…\"'”’)\]:]$")
+SENTENCE_END = re.compile(r"[.!?…\"'”’)\]:。！？」』]$")
+TRAILING_HEADINGS_MAX = 2  # a longer run of short lines at the end is a list the article ends with
 
 
 @dataclass(frozen=True)
@@ -42,11 +45,16 @@ class CleanedArticle:
 def _is_furniture(line: str) -> bool:
     return bool(
         NAVIGATION.search(line)
+        or _is_breadcrumb(line)
         or PHOTO_CREDIT.search(line)
         or VIDEO_STUB.search(line)
         or MEDIA_DURATION.match(line)
         or TEASER.search(line)
     )
+
+
+def _is_breadcrumb(line: str) -> bool:
+    return bool(BREADCRUMB.match(line)) and all(len(part.split()) <= 3 for part in re.split(r"\s[|›»>/]\s", line))
 
 
 def _is_caption(line: str) -> bool:
@@ -97,9 +105,14 @@ def clean_article_text(raw: str, take_title: bool = True) -> CleanedArticle:
             removed.append(line)
             continue
         kept.append(line)
-    # A trailing heading with nothing after it is a teaser block's title, not article text.
-    while kept and _is_caption(kept[-1]):
-        removed.append(kept.pop())
+    # A trailing heading or two with nothing after them is a teaser block's title, not article
+    # text; a longer run of short lines is a list (tour dates, prices) that belongs to the article.
+    trailing = 0
+    while trailing < len(kept) and _is_caption(kept[-1 - trailing]):
+        trailing += 1
+    if 0 < trailing <= TRAILING_HEADINGS_MAX:
+        removed.extend(reversed(kept[-trailing:]))
+        del kept[-trailing:]
     return CleanedArticle(
         text="\n\n".join(kept),
         title=title,

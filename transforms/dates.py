@@ -47,8 +47,13 @@ def resolve_date_expression(text: str, published: date) -> ResolvedDate | None:
         return None
     if re.search(r"\b(today|tonight|this (morning|afternoon|evening))\b", lowered):
         return ResolvedDate(published, "day", text)
-    if "yesterday" in lowered:
+    if "yesterday" in lowered or re.search(r"\b(last night|overnight)\b", lowered):
         return ResolvedDate(published - timedelta(days=1), "day", text)
+    if re.search(r"\b(over|at|during) the weekend\b|\b(this|last) weekend\b", lowered):
+        back = (published.weekday() - 5) % 7  # the latest Saturday up to publication
+        if "last" in lowered.split() and back < 2:
+            back += 7
+        return ResolvedDate(published - timedelta(days=back), "week", text)
     for i, day in enumerate(WEEKDAYS):
         if re.search(rf"\b{day}\b", lowered) and not MONTH_NAME.search(lowered):
             back = (published.weekday() - i) % 7

@@ -23,6 +23,7 @@ ENGLISH_FUNCTION_WORDS = frozenset(
     "but not they their this which or its who had been will would".split()
 )
 MIN_WORDS = 20
+HTML_LANG = re.compile(r"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class Payload:
     source_uri: str
     data: bytes
     content_type: str | None = None  # MIME type when fetched; else inferred from the suffix
+    # What the container said about the payload (a feed item's title, a WARC record's URL):
+    # used where the payload itself says nothing.
+    metadata: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -108,12 +112,25 @@ def looks_english(text: str) -> bool:
     return share >= 0.12
 
 
+def decode_html(data: bytes) -> str:
+    """Web pages come in many charsets: let trafilatura's detection (meta tags, then guessing) decide."""
+    from trafilatura.utils import decode_file
+
+    return decode_file(data)
+
+
+def html_language(html: str) -> str | None:
+    """The page's declared language (``<html lang="en-GB">`` -> "en"), when it declares one."""
+    match = HTML_LANG.search(html[:5000])
+    return match.group(1).lower() if match else None
+
+
 def _from_html(html: str) -> dict:
     import trafilatura
 
-    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False, favor_precision=True)
+    extracted = trafilatura.bare_extraction(html, with_metadata=True, include_comments=False)
     if extracted is None:
-        return {"text": ""}
+        return {"text": "", "language": html_language(html)}
     doc = extracted.as_dict() if hasattr(extracted, "as_dict") else dict(extracted)
     return {
         "text": doc.get("text") or "",
@@ -121,8 +138,14 @@ def _from_html(html: str) -> dict:
         "url": doc.get("url"),
         "author": doc.get("author"),
         "published": doc.get("date"),
-        "language": doc.get("language"),
+        "language": doc.get("language") or html_language(html),
     }
+
+
+def article_text_from_html(data: bytes) -> str:
+    """The cleaned article text of a web page: what the pipeline keeps (used by the evaluation)."""
+    fields = _from_html(decode_html(data))
+    return clean_article_text(fields["text"], take_title=False).text
 
 
 def _from_json(raw: str) -> dict:
@@ -155,12 +178,17 @@ def parse_payload(payload: Payload, max_bytes: int) -> CleanDocument:
     if len(payload.data) > max_bytes:
         raise RejectedInput("too_large", f"{len(payload.data)} bytes is over the {max_bytes}-byte limit")
     kind = _kind(payload)
-    raw = decode(payload.data)
+    if b"\x00" in payload.data[:4096]:
+        raise RejectedInput("binary", "the file contains NUL bytes: not text")
+    raw = decode_html(payload.data) if kind == "html" else decode(payload.data)
     fields = {"text": raw}
     if kind == "json":
         fields = _from_json(raw)
     elif kind == "html":
         fields = _from_html(raw)
+    hints = payload.metadata or {}
+    fields = {**{k: v for k, v in hints.items() if v}, **{k: v for k, v in fields.items() if v}}
+    fields.setdefault("text", "")
     cleaned = clean_article_text(fields["text"], take_title=not fields.get("title"))
     text = cleaned.text
     words = len(re.findall(r"\w+", text))

@@ -27,7 +27,10 @@ INTENT_HEADS = frozenset(
 LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within"])
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
-SETTLEMENT_NOUNS = frozenset("town city village capital port district neighbourhood neighborhood camp".split())
+SETTLEMENT_NOUNS = frozenset(
+    "town city village capital port district neighbourhood neighborhood camp locality hamlet settlement "
+    "municipality commune suburb quarter township".split()
+)
 ACLED_EVENT_TYPE_OF = {
     **dict.fromkeys(["Government regains territory", "Non-state actor overtakes territory", "Armed clash"], "Battles"),
     **dict.fromkeys(["Excessive force against protesters", "Protest with intervention", "Peaceful protest"], "Protests"),
@@ -40,6 +43,7 @@ ACLED_EVENT_TYPE_OF = {
                      "Non-violent transfer of territory", "Other"], "Strategic developments"),
 }
 """ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
+LIGHT_VERB_IDIOMS = frozenset([("take", "place"), ("take", "part")])
 NOT_PLACE_LABELS = frozenset(["DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"])
 PLACE_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "NORP", "PERSON", "ORG"])
 
@@ -108,6 +112,8 @@ class EventLexicon:
         candidates = self.rules.get((token.lemma_.lower(), pos), [])
         if not candidates and pos == "NOUN":
             candidates = self.rules.get((token.lower_, pos), [])
+        if any(c.dep_ == "dobj" and (token.lemma_.lower(), c.lemma_.lower()) in LIGHT_VERB_IDIOMS for c in token.children):
+            return None  # "the attack took place in X": no taking
         fitting = [r for r in candidates if _particle_fits(token, r) and _object_fits(token, r)]
         if not fitting:
             return None
@@ -135,7 +141,26 @@ def _objects(token: Token) -> list[Token]:
 def _object_fits(token: Token, rule: TriggerRule) -> bool:
     if not rule.object_lemmas:
         return True
-    return any(o.lemma_.lower() in rule.object_lemmas or o.lower_ in rule.object_lemmas for o in _objects(token))
+    return any(o.lemma_.lower() in rule.object_lemmas or o.lower_ in rule.object_lemmas for o in _objects_and_contents(token))
+
+
+QUANTITY_NOUNS = frozenset("amount number total dozen dozens hundred hundreds thousand thousands scores score cache caches "
+                           "batch lot quantity quantities stockpile haul series couple handful".split())
+
+
+def _objects_and_contents(token: Token) -> list[Token]:
+    """Objects, and what a quantity object is made of ("a large amount of ammunition", "scores of
+    terrorists"); a verb without objects shares those of the verb it is coordinated with."""
+    objs = _objects(token)
+    if not objs and token.dep_ == "conj" and token.head.pos_ == "VERB":
+        objs = _objects(token.head)
+    if not objs:
+        objs = [o for c in token.children if c.dep_ == "conj" and c.pos_ == "VERB" for o in _objects(c)]
+    out = list(objs)
+    for o in objs:
+        if o.lemma_.lower() in QUANTITY_NOUNS or o.pos_ == "NUM":
+            out.extend(x for c in o.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj")
+    return out
 
 
 @dataclass
@@ -157,6 +182,23 @@ class Event:
     confidence: float
     acled_sub_event_type: str | None = None
     place_tokens: list[Token] = field(default_factory=list)
+    sources: list[Mention] = field(default_factory=list)
+    targets: list[Mention] = field(default_factory=list)
+
+    @property
+    def location_offsets(self) -> tuple[int, int] | None:
+        """Character offsets of ``location_text`` in the document: its occurrence nearest the place's tokens."""
+        if not self.location_text:
+            return None
+        text = self.sentence.doc.text
+        anchor = self.place_tokens[0].idx if self.place_tokens else self.trigger.idx
+        starts = [m.start() for m in re.finditer(re.escape(self.location_text), text)]
+        if starts:
+            start = min(starts, key=lambda i: abs(i - anchor))
+            return start, start + len(self.location_text)
+        if self.place_tokens:
+            return min(t.idx for t in self.place_tokens), max(t.idx + len(t) for t in self.place_tokens)
+        return None
 
 
 def _subject(token: Token) -> Token | None:
@@ -229,7 +271,31 @@ def _core_phrase(token: Token) -> list[Token]:
     return out
 
 
+SUSPEND_LEMMAS = frozenset("suspend postpone delay cancel halt adjourn freeze defer shelve".split())
+
+
+def _suspension(token: Token) -> str | None:
+    """Talks "on hold until February 25", "postponed", "called off": the event is not taking place.
+    Returns the modality: future when a resumption date follows ("until …"), else negated."""
+    holders = [token]
+    if token.dep_ in ("nsubjpass", "dobj", "nsubj") and token.head.pos_ in ("VERB", "AUX"):
+        holders.append(token.head)
+    suspended = False
+    for h in holders:
+        if h is not token and (h.lemma_.lower() in SUSPEND_LEMMAS or (h.lemma_.lower() == "call" and any(c.lower_ == "off" for c in h.children))):
+            suspended = True
+        if any(c.dep_ == "prep" and c.lower_ == "on" and any(x.lower_ == "hold" for x in c.children) for c in h.children):
+            suspended = True
+    if not suspended:
+        return None
+    resumes = any(c.dep_ == "prep" and c.lower_ in ("until", "till") for h in holders for c in h.children)
+    return "future" if resumes else "negated"
+
+
 def _modality(token: Token) -> tuple[bool, str]:
+    suspended = _suspension(token)
+    if suspended is not None:
+        return suspended == "negated", suspended
     negated = any(c.dep_ == "neg" for c in token.children)
     chain = [token] + [a for a in token.ancestors][:3]
     aux = {c.lower_ for t in chain[:2] for c in t.children if c.dep_ in ("aux", "auxpass")}
@@ -241,6 +307,8 @@ def _modality(token: Token) -> tuple[bool, str]:
         return False, "future"
     if aux & HYPOTHETICAL_AUX or any(c.dep_ == "mark" and c.lower_ in ("if", "unless") for t in chain[:2] for c in t.children):
         return False, "hypothetical"
+    if token.tag_ == "VBN" and any(c.dep_ == "aux" and c.lower_ == "had" for c in token.children) and token.dep_ != "ROOT":
+        return False, "historical"  # "where Russia had declared a ceasefire": background, not the news
     return False, "asserted"
 
 
@@ -253,6 +321,12 @@ def _entity_span(token: Token) -> Span:
     while start > 0 and doc[start - 1].dep_ == "compound" and doc[start - 1].pos_ == "PROPN":
         start -= 1
     return doc[start : token.i + 1]
+
+
+def _name_with_noun(name: Token, noun: Token) -> str:
+    """ "Idlib province" when the words are adjacent; the name alone otherwise ("Manila's financial district")."""
+    span = _entity_span(name)
+    return f"{span.text} {noun.text}" if span.end == noun.i else span.text
 
 
 class PlaceResolver:
@@ -291,14 +365,23 @@ class PlaceResolver:
                             if inner is not None:
                                 return GeoMatch(inner.place, text, max(2, inner.precision), inner.admin1)
             return None
+        if lemma in SETTLEMENT_NOUNS:
+            for obj in (x for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj"):
+                inner = self.resolve(obj, depth + 1)  # "the north Sinai town of El-Arish": El-Arish
+                if inner is not None:
+                    return inner
         if lemma in NEAR_NOUNS or lemma in REGION_NOUNS or lemma in SETTLEMENT_NOUNS:
-            names = [c for c in head.children if c.dep_ in ("compound", "amod", "nmod", "poss") and c.pos_ == "PROPN"]
+            names = sorted((c for c in head.children if c.dep_ in ("compound", "amod", "nmod", "poss") and c.pos_ == "PROPN"),
+                           key=lambda c: (c.dep_ == "poss", -c.i))  # "Iraq's Nineveh province": Nineveh
             ofs = [x for c in head.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj"]
-            for name in names:
+            for n, name in enumerate(names):
                 place = self.gazetteer.lookup(_entity_span(name).text, self.context)
+                if place is not None and n > 0:
+                    # "Mogadishu's Yaqshid district": an unknown part, placed by the known whole.
+                    return GeoMatch(place, _name_with_noun(names[0], head), 2 if place.is_country is False else 3)
                 if place is not None:
                     if lemma in REGION_NOUNS:
-                        return GeoMatch(place, f"{_entity_span(name).text} {head.text}", 3, _entity_span(name).text)
+                        return GeoMatch(place, _name_with_noun(name, head), 3, _entity_span(name).text)
                     return GeoMatch(place, _entity_span(name).text, 2 if lemma in NEAR_NOUNS else 1)
             for obj in ofs:
                 inner = self.resolve(obj, depth + 1)
@@ -382,6 +465,9 @@ def places_taken(trigger: Token, actors: DocumentActors, places: "PlaceResolver"
             i += 1
             continue
         run = next(r for r in _proper_noun_runs(list(doc[i:sent.end])) if r[0].i == i)
+        if i > 0 and doc[i - 1].lower_ == "by":
+            i = run[-1].i + 1
+            continue  # "captured by Israel": who took it, not what was taken
         end = run[-1].i + 1
         phrase_end = end
         while phrase_end < sent.end:
@@ -412,6 +498,21 @@ def _date_for(token: Token, sentence: Span, published: date | None) -> ResolvedD
     return ResolvedDate(published, "day", None)
 
 
+def _is_heading(sentence: Span) -> bool:
+    """A line without final punctuation that another line follows: a heading, caption or sign-off.
+
+    A document's last sentence without final punctuation is kept: that is a truncated excerpt,
+    not a heading.
+    """
+    stripped = sentence.text.strip()
+    if not stripped:
+        return True
+    if re.search(r"[.!?\"”'’]$", stripped):
+        return False
+    rest = sentence.doc.text[sentence.end_char:]
+    return bool(rest.strip()) and "\n" in rest[: len(rest) - len(rest.lstrip())] + sentence.text[len(sentence.text.rstrip()):]
+
+
 def extract_events(
     doc: Doc,
     actors: DocumentActors,
@@ -425,19 +526,20 @@ def extract_events(
     places = PlaceResolver(gazetteer, actors.context_iso3)
     events: list[Event] = []
     for sentence in doc.sents:
-        stripped = sentence.text.strip()
-        if not stripped or not re.search(r"[.!?\"”'’]$", stripped):
+        if _is_heading(sentence):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
             if token.dep_ == "amod" and token.pos_ == "VERB":
                 continue  # "US-backed", "rebel-held": a description, not a report of an event
+            if token.dep_ == "compound" and token.head.lemma_.lower() in ARMED_NOUNS | EQUIPMENT_NOUNS:
+                continue  # "riot police", "riot gear": a kind of force, not an event
             rule = lexicon.match(token)
             if rule is None or rule.event_type not in lexicon.types:
                 continue
             events.extend(
                 _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
             )
-    return _drop_nested_duplicates(events)
+    return refine_acled(_drop_nested_duplicates(events), actors)
 
 
 def _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
@@ -449,6 +551,8 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
     if target is None and target_token is not None:
         # "imposed sanctions on Iran", "launched strikes against the group": the object's own target.
         target = _mention_for(_noun_target(target_token), actors, token)
+    sources = _compound_mentions(source, source_token, actors, token)
+    targets = _compound_mentions(target, target_token, actors, token)
     negated, modality = _modality(token)
     when = _date_for(token, sentence, published)
     plover = lexicon.types[rule.event_type]
@@ -460,7 +564,7 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
     located: list[tuple[GeoMatch | None, str | None, list[Token]]] = []
     if rule.takes_territory and not is_noun:
         # Taking places: each place taken is its own event, placed where it is.
-        located = [x for x in places_taken(token, actors, places) if x[0] is not None or x[2][0].ent_type_]
+        located = [x for x in places_taken(token, actors, places) if x[0] is not None or x[2][0].ent_type_ in ("GPE", "LOC", "FAC")]
         if not located:
             located = [x for x in _object_places(token, places) if x[0] is not None]
         if located:
@@ -474,11 +578,22 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
                     break
         if match is not None and target is not None and any(target.token_start <= t.i < target.token_end for t in toks):
             match, toks = None, []  # "sanctions on Iran": Iran is who it is aimed at, not where it happened
-        located.append((match, match.text if match else None, toks))
+        text = match.text if match else None
+        span = nearest_place_span(token, sentence, _actor_tokens(source, target))
+        if span is not None and match is not None and toks and \
+                _place_distance(token, toks[0]) + (match.precision == 3) <= _place_distance(token, span.root) + _coarseness(span):
+            span = None  # the trigger's own locative phrase, already placed
+        if span is not None:
+            toks, text = list(span), _place_text(span)
+            window = list(sentence.doc[span.end:min(span.end + 8, sentence.end)])
+            match = places.lookup_run(toks) or places.locate_in_phrase(window)
+            if match is not None and match.text != text:
+                match = GeoMatch(match.place, text, max(2, match.precision), match.admin1)
+        located.append((match, text, toks))
     in_q = in_quote[token.i]
     base = rule.confidence * (1.0 if source is not None else 0.8) * (0.85 if in_q else 1.0)
     if modality != "asserted":
-        base *= 0.9
+        base *= 0.6  # a denied, expected, conditional or background mention is less likely news of an event
     events = []
     for match, text, toks in located:
         events.append(Event(
@@ -499,8 +614,99 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
             confidence=round(min(base, 1.0), 3),
             acled_sub_event_type=sub_type,
             place_tokens=toks,
+            sources=sources,
+            targets=targets if target is not None else [],
         ))
     return events
+
+
+def _actor_tokens(*mentions: Mention | None) -> set[int]:
+    return {i for m in mentions if m is not None for i in range(m.token_start, m.token_end)}
+
+
+def _place_text(span: Span) -> str:
+    return re.sub(r"^(the)\s+", "", span.text, flags=re.IGNORECASE)
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    """Number of dependency arcs between two tokens of one sentence."""
+    path_a = [a, *a.ancestors]
+    depth_in_a = {t.i: n for n, t in enumerate(path_a)}
+    for n, t in enumerate([b, *b.ancestors]):
+        if t.i in depth_in_a:
+            return n + depth_in_a[t.i]
+    return len(path_a) + 50
+
+
+def _place_distance(trigger: Token, root: Token) -> int:
+    """Parse distance from a trigger to a place name, counting "the West Bank town of Tulkarm" as
+    naming Tulkarm (the town) more directly than the West Bank (its region)."""
+    distance = _tree_distance(trigger, root)
+    if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS:
+        return distance - 2
+    if root.dep_ in ("compound", "poss", "nmod", "amod"):
+        return distance + 1
+    return distance
+
+
+def place_candidates(sentence: Span) -> list[Span]:
+    """Spans of a sentence that name places: GPE/LOC/FAC entities, and any proper name governed
+    by a locative preposition ("in Reshimbagh"), since small models often mislabel unknown places."""
+    found: list[Span] = [ent for ent in sentence.ents if ent.label_ in ("GPE", "LOC", "FAC")]
+    for token in sentence:
+        if token.ent_type_ in NOT_PLACE_LABELS or token.ent_type_ == "NORP":
+            continue
+        if token.dep_ == "pobj":
+            # Under a locative preposition even a name tagged PERSON is a place ("inside Kafr Sousah").
+            prep = token.head.lower_
+            noun = token.head.head
+            placed_noun = noun.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS and (
+                noun.dep_ in ("dobj", "nsubjpass", "npadvmod", "appos", "conj")
+                or (noun.dep_ == "pobj" and noun.head.lower_ in LOCATION_PREPOSITIONS | {"of"}))
+            if not (prep in LOCATION_PREPOSITIONS or (prep == "of" and placed_noun)):
+                continue  # "100 km from the town of Qaim": a reference point, not the place
+        elif token.dep_ in ("dobj", "nsubjpass", "npadvmod"):
+            # "attacked Damboa town", "patrolled Harare": the object is the place itself.
+            if token.ent_type_ in ("PERSON", "ORG") or not (token.pos_ == "PROPN" or token.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS):
+                continue
+        else:
+            continue
+        if token.pos_ == "PROPN":
+            found.append(_entity_span(token))
+        elif token.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS:
+            names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN"]
+            if names:
+                found.append(_entity_span(names[-1]))  # "in Silopi town"
+    unique = {(s.start, s.end): s for s in found}
+    return [unique[k] for k in sorted(unique)]
+
+
+def _coarseness(span: Span) -> int:
+    """1 for a region named as such ("Kandahar province"), so a town at the same distance wins."""
+    after = span.doc[span.end] if span.end < len(span.doc) else None
+    region = (after is not None and after.lemma_.lower() in REGION_NOUNS) or span.root.head.lemma_.lower() in REGION_NOUNS
+    return 1 if region else 0
+
+
+def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int]) -> Span | None:
+    """The place named closest to the trigger in the parse (ties: closest in the text).
+
+    A sentence can name many places (where the reporter is, where an actor is from, where the
+    event happened); the event's own place is the one its clause governs most directly. Places
+    that are the event's source or target actor are not its location.
+    """
+    best, best_key = None, None
+    for span in place_candidates(sentence):
+        root = span.root
+        if any(t.i in excluded for t in span) or root.dep_ == "nsubj":
+            continue  # a place doing something ("Israel is building …") is an actor there, not a location
+        if root.dep_ == "poss" and root.head.lemma_.lower() not in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS \
+                and root.head.ent_type_ not in ("GPE", "LOC", "FAC"):
+            continue  # "Moscow's aerial backing": whose, not where
+        key = (_place_distance(trigger, root) + _coarseness(span), abs(root.i - trigger.i))
+        if best_key is None or key < best_key:
+            best, best_key = span, key
+    return best
 
 
 def _object_places(token: Token, places: "PlaceResolver") -> list[tuple[GeoMatch | None, str, list[Token]]]:
@@ -514,7 +720,14 @@ def _object_places(token: Token, places: "PlaceResolver") -> list[tuple[GeoMatch
     out = []
     for name in names:
         span = _entity_span(name)
+        if name.ent_type_ in ("PERSON", "ORG", "NORP") and name.dep_ != "conj":
+            continue  # "captured Saddam": a person taken, not a place (but "Nubul and Zahraa" are both places)
         out.append((places.lookup_run(list(span)), span.text, list(span)))
+    # "the towns of Nubul and Zahraa": a coordinated name the gazetteer lacks is placed in the region
+    # of the known one it is listed with (precision 3), as places named together are neighbours.
+    known = next((m for m, _, _ in out if m is not None), None)
+    if known is not None:
+        out = [(m if m is not None else GeoMatch(known.place, text, 3, known.admin1), text, toks) for m, text, toks in out]
     return out
 
 
@@ -526,6 +739,27 @@ def _trigger_text(token: Token, rule: TriggerRule) -> str:
         tokens = sorted({token, *extra}, key=lambda t: t.i)
         return " ".join(t.text for t in tokens)
     return token.text
+
+
+def _compound_mentions(first: Mention | None, head: Token | None, actors: DocumentActors, trigger: Token) -> list[Mention]:
+    """All actors of a coordinated phrase ("Syrian and Russian forces", "Iran and Iraq"), in text order."""
+    if first is None:
+        return []
+    found = [first]
+    if head is not None:
+        for conj in head.conjuncts:
+            mention = _mention_for(conj, actors, trigger)
+            if mention is not None:
+                found.append(mention)
+        for t in head.subtree:
+            if t.dep_ in ("amod", "compound") and t.head.i == head.i:
+                found.extend(m for c in [t, *t.conjuncts] if (m := actors.mention_at(c)) is not None)
+    unique: dict[str, Mention] = {}
+    for m in sorted(found, key=lambda m: m.token_start):
+        unique.setdefault(m.actor_id, m)
+    ordered = list(unique.values())
+    ordered.remove(unique[first.actor_id])
+    return [first, *ordered]
 
 
 def _mention_for(token: Token | None, actors: DocumentActors, trigger: Token) -> Mention | None:
@@ -547,17 +781,207 @@ def _mention_for(token: Token | None, actors: DocumentActors, trigger: Token) ->
     return actors.mention_in(core)
 
 
+def _objects_and_subject(token: Token) -> list[Token]:
+    """What a verb acts on, and its subject ("a car bomb exploded": the bomb is the explosion)."""
+    return _objects(token) + [c for c in token.children if c.dep_ == "nsubj"]
+
+
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
     """A noun trigger that is the object of a verb trigger of the same type is the same event."""
-    verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects(e.trigger)}
+    verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
     noun_triggers = {(e.rule.event_type, e.trigger.i) for e in events if e.trigger.pos_ == "NOUN"}
+    verb_sub_type = {o.i: e.acled_sub_event_type for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
     kept = []
     for e in events:
-        if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects:
-            continue  # "launched attacks": the verb's event already says it
+        if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects \
+                and not (e.acled_sub_event_type in MEANS_SUB_TYPES and verb_sub_type.get(e.trigger.i) != e.acled_sub_event_type):
+            continue  # "launched attacks": the verb's event already says it (but "killed in an airstrike" says how)
         if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers:
             continue  # "airstrikes targeting …": the noun's event already says it
         if e.trigger.pos_ == "NOUN" and e.source is None and e.target is None and e.plover.quad_class != 4:
             continue  # "more support", "the criticism": a word, not a report of who did what to whom
         kept.append(e)
     return kept
+
+
+# --- ACLED sub-event types from context -------------------------------------------------------
+# ACLED codes an event by who acted on whom and with what, which the trigger word alone cannot
+# show. These rules follow the ACLED codebook's distinctions and apply to whole classes of cases.
+
+PROTEST_SUB_TYPES = frozenset(["Peaceful protest", "Protest with intervention", "Excessive force against protesters",
+                               "Violent demonstration"])
+MEANS_SUB_TYPES = frozenset(["Air/drone strike", "Shelling/artillery/missile attack", "Chemical weapon", "Suicide bomb",
+                             "Remote explosive/landmine/IED", "Grenade"])
+GENERIC_VIOLENCE = frozenset(["Armed clash", "Attack"])
+WEAPON_NOUNS = frozenset(
+    "weapon arm ammunition ammo bullet cartridge grenade bomb explosive device ied mine landmine cache arsenal rocket "
+    "mortar missile rifle pistol gun firearm shell munition detonator launcher vest".split()
+)
+DISRUPT_LEMMAS = frozenset(
+    "find discover seize confiscate defuse capture recover intercept dismantle destroy unearth uncover identify "
+    "neutralise neutralize detect locate impound".split()
+)
+CROWD_NOUNS = frozenset("protester protestor demonstrator rioter marcher crowd youth student activist".split())
+PROTEST_NOUNS = frozenset("protest demonstration rally march sit-in".split())
+MOB_NOUNS = frozenset("mob villager resident vigilante crowd youth".split())
+ARMED_NOUNS = frozenset(
+    "soldier troop trooper army force militant terrorist rebel fighter insurgent gunman police policeman officer "
+    "gendarme guard patrol base position checkpoint outpost convoy post camp militia jihadist serviceman".split()
+)
+EQUIPMENT_NOUNS = frozenset("gear shield squad unit control vehicle helmet".split())
+AIRCRAFT_NOUNS = frozenset("warplane jet aircraft drone helicopter warplanes plane uav airforce gunship".split())
+CONFLICT_PARTY_WORDS = frozenset("rebel insurgent militant militia guerrilla taliban peace ceasefire truce prisoner armistice".split())
+INSTRUMENT_SUB_TYPES = {
+    **dict.fromkeys("gas chemical chlorine sarin toxin agent mustard".split(), "Chemical weapon"),
+    **dict.fromkeys("grenade".split(), "Grenade"),
+    **dict.fromkeys("rocket mortar missile shell artillery".split(), "Shelling/artillery/missile attack"),
+    **dict.fromkeys("bomb explosive ied".split(), "Remote explosive/landmine/IED"),
+}
+"""The weapon an attack was made "with" decides its ACLED means ("attacked with poisonous gas")."""
+CIVILIAN_PLACES_AND_PEOPLE = frozenset(
+    "civilian people resident villager student worshipper shopper passenger child woman man family school college "
+    "campus university hospital clinic church mosque temple market shop bar restaurant hotel home house wedding "
+    "funeral bus village center centre office".split()
+)
+ACCIDENT_NOUNS = frozenset(
+    "earthquake quake accident crash collision flood landslide mudslide storm cyclone hurricane tornado derailment "
+    "stampede lightning avalanche eruption leak".split()
+)
+VIOLENT_MANNER = frozenset("violently brutally violent brutal deadly bloody lethal".split())
+
+
+def _sub_type_lemmas(token: Token) -> set[str]:
+    """Lemmas of a trigger's objects and of what they are "of" ("scores of terrorists")."""
+    out = set()
+    for obj in _objects_and_contents(token) + [c for c in token.children if c.dep_ == "prep" and c.lower_ in ("on", "against")
+                                   for c in c.children if c.dep_ == "pobj"]:
+        out.add(obj.lemma_.lower())
+        out.update(x.lemma_.lower() for c in obj.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children)
+        out.update(c.lemma_.lower() for c in obj.children if c.dep_ == "compound")
+    return out
+
+
+def _subject_lemmas(token: Token) -> set[str]:
+    subject = _noun_source(token) if token.pos_ in ("NOUN", "PROPN") else _subject(token)
+    if subject is None:
+        return set()
+    return {subject.lemma_.lower(), *(c.lemma_.lower() for c in subject.children if c.dep_ in ("compound", "amod"))}
+
+
+def _is_disrupted_weapon(e: Event) -> bool:
+    """A weapon named as what was found, seized or defused ("grenades were found") is not an explosion."""
+    t = e.trigger
+    if t.pos_ not in ("NOUN", "PROPN") or e.acled_sub_event_type not in MEANS_SUB_TYPES:
+        return False
+    heads = [t.head, t.head.head] if t.dep_ in ("pobj", "conj", "compound") else [t.head]
+    if any(h.lemma_.lower() in DISRUPT_LEMMAS and h.pos_ == "VERB" for h in heads):
+        return True
+    return any(c.dep_ in ("acl", "relcl") and c.lemma_.lower() in DISRUPT_LEMMAS for c in t.children)
+
+
+def _recode(e: Event, sub_type: str | None) -> None:
+    e.acled_sub_event_type = sub_type
+
+
+def refine_acled(events: list[Event], actors: DocumentActors) -> list[Event]:
+    """Sub-event types from the sentence around each event: the means used, who was hit, whether a
+    protest turned violent or met force, and whether it was violence at all."""
+    kept = [e for e in events if not _is_disrupted_weapon(e)]
+    by_sentence: dict[int, list[Event]] = {}
+    for e in kept:
+        by_sentence.setdefault(e.sentence_index, []).append(e)
+    for index, group in by_sentence.items():
+        lemmas = {t.lemma_.lower() for i in (index - 1, index, index + 1) for e in by_sentence.get(i, [])[:1]
+                  for t in e.sentence if t.pos_ == "NOUN"}
+        for e in group:
+            _refine_target(e, actors)
+            if e.rule.event_type == "ASSAULT" and e.source is None and lemmas & ACCIDENT_NOUNS \
+                    and e.acled_sub_event_type not in MEANS_SUB_TYPES - {"Remote explosive/landmine/IED"}:
+                _recode(e, None)  # "killed in an earthquake", "a crash and explosion": not political violence
+                e.confidence = round(e.confidence * 0.5, 3)
+            elif e.rule.lemma in ("explode", "explosion", "blast") and e.source is None \
+                    and not (_subject_lemmas(e.trigger) | lemmas) & WEAPON_NOUNS:
+                _recode(e, None)  # "a storage container exploded"
+                e.confidence = round(e.confidence * 0.5, 3)
+        means = [e for e in group if e.acled_sub_event_type in MEANS_SUB_TYPES and e.modality == "asserted"]
+        if means:
+            best = max(means, key=lambda e: e.confidence)
+            for e in group:
+                if e.rule.event_type == "ASSAULT" and (e.acled_sub_event_type in GENERIC_VIOLENCE or e.acled_sub_event_type is None) \
+                        and e.rule.event_mode not in ("capture", "abduct", "sexual", "property"):
+                    _recode(e, best.acled_sub_event_type)  # "killed in an airstrike": the strike's means
+    for index, group in by_sentence.items():
+        window = [e for i in (index - 1, index, index + 1) for e in by_sentence.get(i, [])]
+        _refine_protest(group, window)
+    return kept
+
+
+def _refine_target(e: Event, actors: DocumentActors) -> None:
+    """Armed clash when armed actors are hit, Attack when civilians or civilian places are; mob
+    violence when a crowd attacks outside a protest; territory retaken from an armed group."""
+    objects = _sub_type_lemmas(e.trigger)
+    subjects = _subject_lemmas(e.trigger)
+    sub = e.acled_sub_event_type
+    if sub == "Attack" and objects & ARMED_NOUNS and not objects & CIVILIAN_PLACES_AND_PEOPLE:
+        _recode(e, "Armed clash")
+    elif sub == "Armed clash" and objects & CIVILIAN_PLACES_AND_PEOPLE and not objects & ARMED_NOUNS:
+        _recode(e, "Attack")
+    if e.acled_sub_event_type in GENERIC_VIOLENCE and subjects & MOB_NOUNS:
+        _recode(e, "Mob violence")
+    elif e.acled_sub_event_type in GENERIC_VIOLENCE and subjects & CROWD_NOUNS:
+        _recode(e, "Violent demonstration")  # "rioters clashed with troops"
+    if e.rule.event_type in ("AGREE", "RETREAT") and e.acled_sub_event_type is None and e.modality == "asserted" \
+            and e.rule.event_mode in (None, "ceasefire", "release", "meet"):
+        words = {t.lemma_.lower() for t in e.sentence}
+        if words & CONFLICT_PARTY_WORDS or any(actors.actors[m.actor_id].actor_type == "armed_group"
+                                               for m in actors.mentions if e.sentence.start <= m.token_start < e.sentence.end):
+            _recode(e, "Agreement")  # an agreement between the parties to a conflict
+    if e.rule.event_type == "ASSAULT" and e.rule.event_mode not in ("capture", "abduct", "sexual", "property"):
+        instruments = {x.lemma_.lower() for c in e.trigger.children if c.dep_ == "prep" and c.lower_ == "with"
+                       for x in c.children if x.dep_ == "pobj"}
+        means = [INSTRUMENT_SUB_TYPES[i] for i in sorted(instruments) if i in INSTRUMENT_SUB_TYPES]
+        if means and e.acled_sub_event_type not in MEANS_SUB_TYPES - {"Remote explosive/landmine/IED"}:
+            _recode(e, means[0])
+        if subjects & AIRCRAFT_NOUNS and (e.acled_sub_event_type in MEANS_SUB_TYPES | GENERIC_VIOLENCE or e.acled_sub_event_type is None):
+            _recode(e, "Air/drone strike")  # "warplanes fired a missile": fired from the air
+    if e.acled_sub_event_type == "Non-state actor overtakes territory":
+        losers = [m for m in (e.target,) if m is not None]
+        froms = [x for c in e.trigger.children if c.dep_ == "prep" and c.lower_ == "from" for x in c.children if x.dep_ == "pobj"]
+        losers += [m for x in froms if (m := _mention_for(x, actors, e.trigger)) is not None]
+        if any(actors.actors[m.actor_id].actor_type == "armed_group" for m in losers):
+            _recode(e, "Government regains territory")
+
+
+def _refine_protest(group: list[Event], window: list[Event]) -> None:
+    """One protest, one ACLED type: violent protesters make it a violent demonstration; lethal or
+    violent force against peaceful protesters, excessive force; any other intervention (tear gas,
+    dispersal, arrests), protest with intervention."""
+    protest = [e for e in window if e.rule.event_type == "PROTEST" or e.acled_sub_event_type in PROTEST_SUB_TYPES]
+    if not protest:
+        return
+    def crowd_acts(e: Event) -> bool:
+        return bool(_subject_lemmas(e.trigger) & CROWD_NOUNS) and e.rule.event_type in ("ASSAULT", "PROTEST") \
+            and e.rule.event_mode not in (None, "demo", "strike", "obstruct", "hunger", "boycott")
+    def crowd_hit(e: Event) -> bool:
+        return e.rule.event_type in ("ASSAULT", "COERCE") and bool(_sub_type_lemmas(e.trigger) & (CROWD_NOUNS | PROTEST_NOUNS)) and (
+            e.rule.event_type == "ASSAULT" or any(c.lower_ in VIOLENT_MANNER for c in e.trigger.children))
+    def property_damage(e: Event) -> bool:
+        return e.rule.event_mode == "property" and (e.source is None or actors_of_crowd(e))
+    def actors_of_crowd(e: Event) -> bool:
+        return bool(_subject_lemmas(e.trigger) & CROWD_NOUNS)
+    violent = any(e.acled_sub_event_type == "Violent demonstration" or crowd_acts(e) or property_damage(e) for e in window)
+    excessive = any(e.acled_sub_event_type == "Excessive force against protesters" or crowd_hit(e) for e in window)
+    intervention = any(e.acled_sub_event_type in ("Protest with intervention", "Arrests") for e in window)
+    if violent:
+        label = "Violent demonstration"
+    elif excessive:
+        label = "Excessive force against protesters"
+    elif intervention:
+        label = "Protest with intervention"
+    else:
+        label = "Peaceful protest"
+    for e in group:
+        if e.acled_sub_event_type == "Mob violence":
+            continue
+        if e.acled_sub_event_type in PROTEST_SUB_TYPES | {"Arrests"} or crowd_hit(e) or crowd_acts(e) or property_damage(e):
+            _recode(e, label)

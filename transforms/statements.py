@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from bisect import bisect_left
 from typing import Iterable
 
 from spacy.tokens import Doc, Span, Token
@@ -20,6 +21,7 @@ from transforms.actors import DETERMINERS, DocumentActors, Mention
 
 OPENING_QUOTES = '"“„«'
 CLOSING_QUOTES = '"”»'
+QUOTE_TOKENS = frozenset({'"', "“", "”", "„", "«", "»", "''", "``"})
 PRONOUN_SPEAKERS = {"he": "person", "she": "person", "they": "group", "we": "group", "it": "group", "i": "person"}
 MEDIUM_GENERIC_WORDS = frozenset(
     "the a an news agency agencies newspaper paper daily weekly broadcaster television tv radio channel "
@@ -27,7 +29,10 @@ MEDIUM_GENERIC_WORDS = frozenset(
 )
 AUDIENCE_WORDS = frozenset("reporters journalists press correspondents media audience crowd parliament".split())
 MIN_DIRECT_QUOTE_WORDS = 4
-MIN_INDIRECT_WORDS = 3
+MIN_INDIRECT_WORDS = 1
+TRANSCRIPT_LABEL = re.compile(r"^([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,2}):\s+(\S.*)$", re.DOTALL)
+PHRASE_PREPOSITIONS = frozenset("of from in at for with".split())
+RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,9 @@ class SpeechCue:
     pos: str
     cue_type: str
     confidence: float
+    complements: tuple[str, ...] = ("ccomp",)
+    """Dependents that carry what was said, tried in order: ccomp ("said that …"), xcomp ("vowed to
+    …"), dobj ("criticized the plan", "called him a liar")."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class Speaker:
     resolution: str
     kind: str  # person or group, for pronoun agreement
     carried_from: "Statement | None" = None
+    phrase: str | None = None  # the words naming the speaker, as written (titles, appositions)
 
 
 @dataclass
@@ -83,7 +92,12 @@ def paragraph_bounds(text: str) -> list[tuple[int, int]]:
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
-    """Pair quotation marks paragraph by paragraph; never let one stray mark run on."""
+    """Pair quotation marks paragraph by paragraph; never let one stray mark run on.
+
+    Two apostrophes ('') stand for a double quotation mark, as some newspapers' archives write it.
+    """
+    original = text
+    text = text.replace("''", '"\u2060')  # same length, so offsets stay those of the original text
     spans: list[QuoteSpan] = []
     carried_open = False
     for p_index, (p_start, p_end) in enumerate(paragraph_bounds(text)):
@@ -112,7 +126,8 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
             # Otherwise the stray mark is ignored and the paragraph's other quotes stand.
         for q in found:
             whole = q.start - 1 <= p_start and q.end + 1 >= len(text[:p_end].rstrip()) - 1
-            spans.append(QuoteSpan(q.start, q.end, q.paragraph, whole or q.whole_paragraph))
+            start = q.start + (original[q.start:q.start + 1] == "'" and original[q.start - 1:q.start] == "'")
+            spans.append(QuoteSpan(start, q.end, q.paragraph, whole or q.whole_paragraph))
     return spans
 
 
@@ -122,10 +137,6 @@ def _is_apostrophe_like(paragraph: str, i: int) -> bool:
 
 def _clean_quote(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().strip(",").strip()
-
-
-def _tokens_between(doc: Doc, start_char: int, end_char: int) -> list[Token]:
-    return [t for t in doc if t.idx >= start_char and t.idx + len(t.text) <= end_char]
 
 
 class StatementExtractor:
@@ -138,22 +149,33 @@ class StatementExtractor:
         self.actors = actors
         self.cues = cues
         self.sentence_of_token = sentence_of_token
+        self.tokens = list(doc)  # Token objects built once: indexing a Doc builds a new one each time
+        self.starts = [t.idx for t in self.tokens]
         self.quotes = find_quote_spans(doc.text)
         self.in_quote = self._quote_token_mask()
         self.used_cues: set[int] = set()
+        self.claimed = [False] * len(doc)  # tokens already inside some statement's words
+
+    def token_range(self, start_char: int, end_char: int) -> range:
+        """Indexes of the tokens lying wholly inside [start_char, end_char)."""
+        lo = bisect_left(self.starts, start_char)
+        hi = lo
+        while hi < len(self.tokens) and self.starts[hi] + len(self.tokens[hi].text) <= end_char:
+            hi += 1
+        return range(lo, hi)
 
     def _quote_token_mask(self) -> list[bool]:
-        mask = [False] * len(self.doc)
+        mask = [False] * len(self.tokens)
         for q in self.quotes:
-            for t in _tokens_between(self.doc, q.start, q.end):
-                mask[t.i] = True
+            for i in self.token_range(q.start, q.end):
+                mask[i] = True
         return mask
 
     # -- speech cues -------------------------------------------------------------------------
     def cue_of(self, token: Token) -> SpeechCue | None:
-        if token.lower_ == "according" and token.i + 1 < len(self.doc) and self.doc[token.i + 1].lower_ == "to":
+        if token.lower_ == "according" and token.i + 1 < len(self.tokens) and self.tokens[token.i + 1].lower_ == "to":
             return self.cues.get(("according to", "ADP"))
-        if token.pos_ not in ("VERB", "AUX"):
+        if token.pos_ != "VERB":
             return None
         return self.cues.get((token.lemma_.lower(), "VERB"))
 
@@ -162,17 +184,24 @@ class StatementExtractor:
         tokens = [t for t in tokens if not self.in_quote[t.i] and not t.is_space]
         while tokens and (tokens[0].is_punct or tokens[0].lower_ in ("and", "but", "while")):
             tokens = tokens[1:]
-        while tokens and tokens[-1].is_punct:
+        while tokens and tokens[-1].is_punct and tokens[-1].text != ")":
             tokens = tokens[:-1]
         if not tokens:
             return None
+        phrase = _tidy(self.text[tokens[0].idx:tokens[-1].idx + len(tokens[-1].text)])
         if len(tokens) == 1 and tokens[0].lower_ in PRONOUN_SPEAKERS:
             return self.resolve_pronoun(tokens[0], position)
+        if tokens[0].lower_ in RELATIVE_PRONOUNS and len(tokens) == 1:
+            return None
         mentions = self._mentions_in(tokens)
         people = [m for m in mentions if self.actors.actors[m.actor_id].actor_type == "person"]
         chosen: Mention | None = None
         if people:
-            chosen = people[-1]
+            # The person heading the phrase: "Clinton spokesman Nick Merrill", "Trump, appearing after
+            # Clinton at the forum", "Vladimir Putin's spokesman Dmitry Peskov".
+            head = self._syntactic_head(tokens)
+            on_head = [m for m in people if m.token_start <= head.i < m.token_end]
+            chosen = on_head[0] if on_head else people[-1]
         elif mentions:
             head = self._syntactic_head(tokens)
             on_head = [m for m in mentions if m.token_start <= head.i < m.token_end]
@@ -184,7 +213,7 @@ class StatementExtractor:
             if head.pos_ not in ("NOUN", "PROPN"):
                 return None
             text = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
-            return Speaker(None, _tidy(text), None, "nominal", "group")
+            return Speaker(None, _tidy(text), None, "nominal", "group", phrase=self._speaker_phrase(tokens, head))
         actor = self.actors.actors[chosen.actor_id]
         title_tokens = [t for t in tokens if t.i < chosen.token_start]
         title = _tidy(self.text[title_tokens[0].idx:title_tokens[-1].idx + len(title_tokens[-1].text)]) if title_tokens else None
@@ -194,13 +223,32 @@ class StatementExtractor:
         if chosen.kind == "nominal":
             resolution = "nominal"
         name = self._full_name(chosen)
-        speaker = Speaker(actor.actor_id, name, title or None, resolution,
-                          "person" if actor.actor_type == "person" else "group")
-        return speaker
+        return Speaker(actor.actor_id, name, title or None, resolution,
+                       "person" if actor.actor_type == "person" else "group",
+                       phrase=self._speaker_phrase(tokens, self._mention_root(chosen)))
+
+    def _speaker_phrase(self, tokens: list[Token], root: Token) -> str | None:
+        """The noun phrase naming the speaker, as written: its modifiers and titles, appositions,
+        "of" phrases and coordinated names, but no relative clause, participle or verb after it."""
+        ids = {t.i for t in tokens}
+        start = max(min(ids), root.left_edge.i)
+        end = root.i
+        for child in root.rights:
+            if child.dep_ in ("appos", "conj", "cc", "relcl") or (child.dep_ == "prep" and child.lower_ in PHRASE_PREPOSITIONS) \
+                    or (child.dep_ == "punct" and child.text in "()") or child.dep_ == "npadvmod" and child.pos_ == "PROPN":
+                excluded = {t.i for c in child.subtree if c.dep_ == "acl" for t in c.subtree}
+                kept = [t.i for t in child.subtree if t.i not in excluded and t.i in ids]
+                if kept:
+                    end = max(end, max(kept))
+        phrase = [t for t in self.tokens[start:end + 1] if t.i in ids]
+        while phrase and phrase[-1].is_punct and phrase[-1].text != ")":
+            phrase = phrase[:-1]
+        if not phrase:
+            return None
+        return _tidy(self.text[phrase[0].idx:phrase[-1].idx + len(phrase[-1].text)])
 
     def _mention_root(self, mention: Mention) -> Token:
-        span = self.doc[mention.token_start:mention.token_end]
-        return span.root
+        return self.doc[mention.token_start:mention.token_end].root
 
     def _full_name(self, mention: Mention) -> str:
         """A surname mention reports the full name used earlier ("Abdel-Rahman" -> "Rami Abdel-Rahman")."""
@@ -226,7 +274,7 @@ class StatementExtractor:
 
     def resolve_pronoun(self, token: Token, position: int) -> Speaker:
         """Pronouns are resolved after all statements are found, in text order (see resolve_speakers)."""
-        return Speaker(None, token.text, None, "pronoun", PRONOUN_SPEAKERS.get(token.lower_, "group"))
+        return Speaker(None, token.text, None, "pronoun", PRONOUN_SPEAKERS.get(token.lower_, "group"), phrase=token.text)
 
     # -- medium ------------------------------------------------------------------------------
     def medium_of(self, cue: Token) -> str | None:
@@ -254,45 +302,47 @@ class StatementExtractor:
 
     # -- direct quotes -----------------------------------------------------------------------
     def direct_statements(self) -> list[Statement]:
+        """Quotes in quotation marks. A quote with no cue of its own continues the statement before
+        it in the same paragraph ("…," said X. "…"), or, opening a paragraph, carries its speaker."""
         statements: list[Statement] = []
-        previous_by_paragraph: dict[int, Statement] = {}
-        quotes = [q for q in self.quotes]
-        i = 0
-        while i < len(quotes):
-            q = quotes[i]
+        last_by_paragraph: dict[int, Statement] = {}
+        for q in self.quotes:
             quote_text = self.text[q.start:q.end]
             n_words = len(re.findall(r"\w+", quote_text))
             is_sentence_like = bool(re.search(r"[.!?,;…]\s*$", quote_text)) or q.whole_paragraph
             if n_words < MIN_DIRECT_QUOTE_WORDS or not (is_sentence_like or n_words >= 8):
-                i += 1
+                continue
+            if self._inside_reported_clause(q):
+                continue  # a partial quote: the reported clause around it carries it (a mixed statement)
+            label = TRANSCRIPT_LABEL.match(quote_text)
+            if label:  # a transcript turn: "WALLACE: Let's start with …"
+                statement = self._transcript_turn(q, label)
+                statements.append(statement)
+                last_by_paragraph[q.paragraph] = statement
                 continue
             cue, speaker = self._attribute(q)
-            parts = [q]
-            # "…," he said, "…": the quote resumes after the attribution.
-            if cue is not None and i + 1 < len(quotes) and quotes[i + 1].paragraph == q.paragraph:
-                nxt = quotes[i + 1]
-                between = self.text[q.end + 1: nxt.start - 1]
-                if len(between) < 120 and cue.idx < nxt.start and cue.idx > q.end and not re.search(r"[.!?]\s*$", between.strip()):
-                    parts.append(nxt)
-                    i += 1
             if cue is None and speaker is None:
-                prev = previous_by_paragraph.get(q.paragraph - 1) or previous_by_paragraph.get(q.paragraph)
-                if prev is not None and (q.whole_paragraph or q.paragraph in previous_by_paragraph):
+                same = last_by_paragraph.get(q.paragraph)
+                if same is not None:
+                    self._extend(same, q)
+                    continue
+                prev = last_by_paragraph.get(q.paragraph - 1)
+                if prev is not None and q.whole_paragraph:
                     speaker = Speaker(None, None, None, "carry_over", prev.speaker.kind, carried_from=prev)
                 elif n_words < 8:
-                    i += 1
                     continue
                 else:
                     speaker = Speaker(None, None, None, "unresolved", "person")
             if speaker is None:
                 speaker = Speaker(None, None, None, "unresolved", "person")
-            first_token = next((t for t in self.doc if t.idx >= q.start), self.doc[-1])
+            quote_tokens = self.token_range(q.start, q.end)
+            first_token = self.tokens[quote_tokens[0]] if len(quote_tokens) else self.tokens[-1]
             anchor = cue if cue is not None else first_token
             statement = Statement(
                 sentence_index=self.sentence_of_token[anchor.i],
-                char_start=parts[0].start,
-                char_end=parts[-1].end,
-                quote_text=_clean_quote(" ".join(self.text[p.start:p.end] for p in parts)),
+                char_start=q.start,
+                char_end=q.end,
+                quote_text=_clean_quote(quote_text),
                 quote_kind="direct",
                 speaker=speaker,
                 cue=(cue.lemma_.lower() if cue is not None else None),
@@ -302,20 +352,59 @@ class StatementExtractor:
             )
             if cue is not None:
                 self.used_cues.add(cue.i)
+            for i in quote_tokens:
+                self.claimed[i] = True
             statements.append(statement)
-            previous_by_paragraph[q.paragraph] = statement
-            i += 1
+            last_by_paragraph[q.paragraph] = statement
         return statements
+
+    def _transcript_turn(self, q: QuoteSpan, label: re.Match) -> Statement:
+        """A turn of a transcript: the capitalised label names the speaker, by surname."""
+        name = label.group(1)
+        surname = name.split()[-1].lower()
+        people = [a for a in self.actors.actors.values()
+                  if a.actor_type == "person" and a.name.split()[-1].lower() == surname]
+        actor = people[0] if len(people) == 1 else None
+        speaker = (Speaker(actor.actor_id, actor.name, None, "named", "person", phrase=name) if actor
+                   else Speaker(None, name.title(), None, "nominal", "person", phrase=name))
+        start = q.start + label.start(2)
+        for i in self.token_range(q.start, q.end):
+            self.claimed[i] = True
+        return Statement(
+            sentence_index=self.sentence_of_token[self.token_range(q.start, q.end)[0]] if len(self.token_range(q.start, q.end)) else 0,
+            char_start=start, char_end=q.end, quote_text=_clean_quote(self.text[start:q.end]), quote_kind="direct",
+            speaker=speaker, cue=None, cue_token=None, medium=None,
+            confidence=_confidence("direct", speaker, None),
+        )
+
+    def _extend(self, statement: Statement, q: QuoteSpan) -> None:
+        statement.quote_text = _clean_quote(statement.quote_text + " " + self.text[q.start:q.end])
+        statement.char_end = q.end
+        for i in self.token_range(q.start, q.end):
+            self.claimed[i] = True
+
+    def _inside_reported_clause(self, q: QuoteSpan) -> bool:
+        """A quote that is the complement's tail, not a sentence of its own: "said it was 'a farce'"."""
+        rng = self.token_range(q.start, q.end)
+        if not len(rng) or q.whole_paragraph:
+            return False
+        before = rng[0] - 2
+        if before < 0:
+            return False
+        opener = self.tokens[rng[0] - 1]
+        prev = self.tokens[before]
+        # The word before the opening mark leads straight into it (no comma or colon): part of a clause.
+        return opener.text in QUOTE_TOKENS and not prev.is_punct and prev.sent.start == opener.sent.start
 
     def _attribute(self, q: QuoteSpan) -> tuple[Token | None, Speaker | None]:
         """Find the cue and speaker for a quote: after it in its sentence, else before it."""
-        doc = self.doc
-        close_tokens = [t for t in doc if t.idx >= q.end]
-        open_tokens = [t for t in doc if t.idx < q.start - 1]
+        tokens = self.tokens
+        after_start = bisect_left(self.starts, q.end)
+        before_end = bisect_left(self.starts, q.start - 1)
         # After the closing mark, up to the end of that sentence.
-        if close_tokens:
-            sent = close_tokens[0].sent
-            after = [t for t in close_tokens if t.i < sent.end and not self.in_quote[t.i]]
+        if after_start < len(tokens):
+            sent = tokens[after_start].sent
+            after = [tokens[i] for i in range(after_start, sent.end) if not self.in_quote[i]]
             after = after[: next((k for k, t in enumerate(after) if k > 0 and self._opens_quote(t)), len(after))]
             for t in after:
                 cue = self.cue_of(t)
@@ -336,15 +425,15 @@ class StatementExtractor:
                 if speaker is not None:
                     return t, speaker
         # Before the opening mark, in the same sentence: X said: "…"
-        if open_tokens:
-            sent = open_tokens[-1].sent
-            before = [t for t in open_tokens if t.i >= sent.start and not self.in_quote[t.i]]
+        if before_end > 0:
+            sent = tokens[before_end - 1].sent
+            before = [tokens[i] for i in range(sent.start, before_end) if not self.in_quote[i]]
             for t in reversed(before):
                 cue = self.cue_of(t)
                 if cue is None or t.i in self.used_cues:
                     continue
                 if cue.lemma == "according to":
-                    obj = [x for x in doc[t.i + 1].children if x.dep_ == "pobj"]
+                    obj = [x for x in tokens[t.i + 1].children if x.dep_ == "pobj"]
                     region = list(obj[0].subtree) if obj else []
                 else:
                     region = self._subject_tokens(t, [x for x in before if x.i < t.i])
@@ -354,23 +443,30 @@ class StatementExtractor:
         return None, None
 
     def _opens_quote(self, token: Token) -> bool:
-        return token.text in OPENING_QUOTES and token.i + 1 < len(self.doc) and self.in_quote[token.i + 1]
+        return token.text in QUOTE_TOKENS and token.i + 1 < len(self.tokens) and self.in_quote[token.i + 1]
 
     def _subject_tokens(self, cue: Token, fallback: list[Token]) -> list[Token]:
         subjects = [c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subjects:
-            tokens = [t for t in subjects[0].subtree]
+            tokens = self._subject_phrase(cue, subjects[0])
             # An apposition or a name the parser hung elsewhere still sits between quote and cue.
-            if fallback and fallback[0].i < tokens[0].i:
+            if fallback and tokens and fallback[0].i < tokens[0].i:
                 tokens = [t for t in fallback if t.i < cue.i]
             return tokens
         return fallback
+
+    def _subject_phrase(self, verb: Token, subject: Token) -> list[Token]:
+        """The subject's words; "who" in "X, who said …" stands for X."""
+        if subject.lower_ in RELATIVE_PRONOUNS and verb.dep_ == "relcl":
+            noun = verb.head
+            return [t for t in noun.subtree if t.i <= noun.i or t.dep_ in ("appos", "punct", "prep", "pobj") and t.i < subject.i]
+        return list(subject.subtree)
 
     def _strip_medium(self, tail: list[Token], cue: Token) -> list[Token]:
         """In "said Peskov, speaking to reporters", the speaker ends before the medium phrase."""
         out = []
         for t in tail:
-            if t.dep_ in ("prep", "dative") and t.head.i == cue.i:
+            if t.dep_ in ("prep", "dative", "advcl", "npadvmod") and t.head.i == cue.i:
                 break
             if t.dep_ in ("dobj",) and cue.lemma_ == "tell" and t.head.i == cue.i and out:
                 break
@@ -380,7 +476,7 @@ class StatementExtractor:
     # -- reported speech ---------------------------------------------------------------------
     def indirect_statements(self) -> list[Statement]:
         statements: list[Statement] = []
-        for token in self.doc:
+        for token in self.tokens:
             if token.i in self.used_cues or self.in_quote[token.i]:
                 continue
             cue = self.cue_of(token)
@@ -395,36 +491,91 @@ class StatementExtractor:
                 statements.append(st)
         return statements
 
+    def _content_tokens(self, token: Token, cue: SpeechCue) -> list[Token]:
+        """What was said: the first complement the cue takes (see SpeechCue.complements)."""
+        children = list(token.children)
+        for relation in cue.complements:
+            if relation.startswith("prep:"):  # "called for X", "asked about X", "called on X to Y"
+                found = [g for c in children if c.dep_ == "prep" and c.lower_ == relation[5:]
+                         for g in c.children if g.dep_ in ("pobj", "pcomp")]
+            else:
+                found = [c for c in children if c.dep_ == relation]
+            if not found:
+                continue
+            comp = found[0]
+            if relation == "dobj" or relation.startswith("prep:"):
+                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0:
+                    return []  # "said it", "denied this": nothing said to report
+                # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
+                end = max([comp.right_edge.i] + [c.right_edge.i for c in children
+                                                  if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
+                                                  and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for"))])
+                return [t for t in self.tokens[comp.left_edge.i:end + 1]]
+            # "she opposed the war, when there are clips of her supporting it": a clause the writer
+            # adds after a comma is the writer's, not the speaker's.
+            dropped = {t.i for c in comp.rights if c.dep_ in ("advcl", "relcl") and c.left_edge.i > 0
+                       and self.tokens[c.left_edge.i - 1].text in (",", "—", "-") for t in c.subtree}
+            return sorted((t for t in comp.subtree if t.i not in dropped), key=lambda t: t.i)
+        return []
+
+    def _trailing_attribution(self, token: Token) -> tuple[list[Token], list[Token]] | None:
+        """"…, the Observatory said on Friday.": the clause before the last comma is what was said,
+        the words between that comma and the cue are the speaker, whatever the parser made of them."""
+        sent = token.sent
+        if any(t.pos_ in ("VERB", "AUX") or t.text in QUOTE_TOKENS for t in self.tokens[token.i + 1:sent.end]):
+            return None
+        commas = [i for i in range(sent.start, token.i) if self.tokens[i].text == ","]
+        if not commas:
+            return None
+        subject = [t for t in self.tokens[commas[-1] + 1:token.i] if t.dep_ not in ("aux", "advmod", "neg")]
+        if not subject or len(subject) > 12 or not any(t.pos_ in ("NOUN", "PROPN", "PRON") for t in subject):
+            return None
+        return list(self.tokens[sent.start:commas[-1]]), subject
+
     def _reported_clause(self, token: Token, cue: SpeechCue) -> Statement | None:
-        complements = [c for c in token.children if c.dep_ in ("ccomp",)]
-        if not complements:
-            return None
-        content = sorted(complements[0].subtree, key=lambda t: t.i)
-        content = [t for t in content if not (t.dep_ == "mark" and t.lower_ == "that" and t.head.i == complements[0].i)]
-        while content and (content[0].is_punct and content[0].text not in OPENING_QUOTES or content[0].lower_ == "that"):
+        content = self._content_tokens(token, cue)
+        subject_region: list[Token] | None = None
+        passive = [c for c in token.children if c.dep_ == "nsubjpass"]
+        if not content and passive and cue.cue_type != "belief":
+            return self._passive_statement(token, cue, passive[0])
+        if not content and cue.cue_type == "speech" and "ccomp" in cue.complements \
+                and not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in token.children):
+            trailing = self._trailing_attribution(token)
+            if trailing is not None:
+                content, subject_region = trailing
+        content = [t for t in content if not (t.dep_ == "mark" and t.lower_ == "that" and t.i == content[0].i)]
+        while content and (content[0].is_punct and content[0].text not in QUOTE_TOKENS or content[0].lower_ == "that"):
             content = content[1:]
-        while content and content[-1].is_punct and content[-1].text not in CLOSING_QUOTES:
+        while content and content[-1].is_punct and content[-1].text not in QUOTE_TOKENS:
             content = content[:-1]
-        if len([t for t in content if not t.is_punct]) < MIN_INDIRECT_WORDS:
+        words = [t for t in content if not t.is_punct]
+        if len(words) < MIN_INDIRECT_WORDS:
             return None
-        if any(self.in_quote[t.i] for t in content) and all(
-            self.in_quote[t.i] or t.is_punct for t in content
-        ):
-            return None  # the clause is a direct quote already attributed
-        subject_head = token
-        subjects = [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
-        if not subjects and token.dep_ in ("advcl", "xcomp", "conj", "acl") and token.head.pos_ in ("VERB", "AUX"):
-            subject_head = token.head  # "X criticised Y, saying …"
-            subjects = [c for c in subject_head.children if c.dep_ in ("nsubj", "nsubjpass")]
-        if not subjects:
-            return None
-        region = [t for t in subjects[0].subtree if t.i not in {c.i for c in content}]
+        if sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None  # mostly a direct quote already attributed
+        content_ids = {t.i for t in content}
+        if subject_region is not None:
+            region = subject_region
+        else:
+            subject_head = token
+            subjects = [c for c in token.children if c.dep_ in ("nsubj",)]
+            while not subjects and subject_head.dep_ in ("advcl", "xcomp", "conj", "acl") and subject_head.head.pos_ in ("VERB", "AUX") \
+                    and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
+                subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
+                subjects = [c for c in subject_head.children if c.dep_ in ("nsubj",)]
+            if not subjects:
+                return None
+            region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
         speaker = self.speaker_from_tokens(region, token.idx)
         if speaker is None:
             return None
+        if cue.cue_type == "stance" and speaker.resolution == "nominal" and speaker.actor_id is None:
+            return None  # "the plan supports …": a stance needs someone to hold it
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
         quote = self.text[start:end]
         kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
+        for t in content:
+            self.claimed[t.i] = True
         return Statement(
             sentence_index=self.sentence_of_token[token.i],
             char_start=start,
@@ -438,8 +589,42 @@ class StatementExtractor:
             confidence=_confidence(kind, speaker, cue),
         )
 
+    def _passive_statement(self, token: Token, cue: SpeechCue, subject: Token) -> Statement | None:
+        """"X was criticized (by Y) for Z", "X is expected to win": the passive subject and what the
+        verb says of it are the content; the agent, when there is one, is the speaker."""
+        parts = list(subject.subtree)
+        for child in token.rights:
+            if child.dep_ in ("xcomp", "oprd", "ccomp") or (child.dep_ == "prep" and child.lower_ in ("as", "for", "of")):
+                parts.extend(child.subtree)
+        words = [t for t in parts if not t.is_punct]
+        if len(words) < MIN_INDIRECT_WORDS + 1 or sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None
+        if subject.lower_ in RELATIVE_PRONOUNS:
+            return None
+        agents = [g for c in token.children if c.dep_ == "agent" for g in c.children if g.dep_ == "pobj"]
+        speaker = self.speaker_from_tokens(list(agents[0].subtree), token.idx) if agents else None
+        if speaker is None:
+            speaker = Speaker(None, None, None, "unresolved", "group")
+        for t in parts:
+            self.claimed[t.i] = True
+        parts.sort(key=lambda t: t.i)
+        quote = " ".join(t.text for t in parts)
+        kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
+        return Statement(
+            sentence_index=self.sentence_of_token[token.i],
+            char_start=parts[0].idx,
+            char_end=parts[-1].idx + len(parts[-1].text),
+            quote_text=_clean_quote(re.sub(r" ([,.;:!?'’])", r"\1", quote)),
+            quote_kind=kind,
+            speaker=speaker,
+            cue=cue.lemma,
+            cue_token=token.i,
+            medium=None,
+            confidence=_confidence(kind, speaker, cue),
+        )
+
     def _according_to(self, token: Token, cue: SpeechCue) -> Statement | None:
-        to = self.doc[token.i + 1]
+        to = self.tokens[token.i + 1]
         objects = [c for c in to.children if c.dep_ == "pobj"]
         if not objects:
             return None
@@ -459,6 +644,8 @@ class StatementExtractor:
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
         quote = self.text[start:end]
         kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
+        for t in content:
+            self.claimed[t.i] = True
         return Statement(
             sentence_index=self.sentence_of_token[token.i],
             char_start=start,
@@ -512,7 +699,7 @@ def resolve_speakers(statements: list[Statement], doc: Doc, actors: DocumentActo
         sp = st.speaker
         if sp.resolution == "carry_over" and sp.carried_from is not None:
             src = sp.carried_from.speaker
-            st.speaker = Speaker(src.actor_id, src.text, src.title, "carry_over", src.kind)
+            st.speaker = Speaker(src.actor_id, src.text, src.title, "carry_over", src.kind, phrase=src.phrase)
         elif sp.resolution == "pronoun":
             match = next((n for n in reversed(named) if n.kind == sp.kind and n.actor_id), None)
             if match is None and sp.kind == "person":
@@ -521,8 +708,8 @@ def resolve_speakers(statements: list[Statement], doc: Doc, actors: DocumentActo
                           if m.token_start < cue_at and actors.actors[m.actor_id].actor_type == "person"]
                 if people:
                     person = actors.actors[people[-1].actor_id]
-                    match = Speaker(person.actor_id, person.name, None, "named", "person")
-            st.speaker = (Speaker(match.actor_id, match.text, match.title, "pronoun", sp.kind) if match
+                    match = Speaker(person.actor_id, person.name, None, "named", "person", phrase=person.name)
+            st.speaker = (Speaker(match.actor_id, match.text, match.title, "pronoun", sp.kind, phrase=match.phrase) if match
                           else Speaker(None, None, None, "unresolved", sp.kind))
         elif sp.actor_id and sp.resolution in ("named", "apposition", "nominal"):
             named.append(sp)

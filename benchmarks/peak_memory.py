@@ -1,0 +1,50 @@
+"""Peak memory (RSS) of a nightly run on a corpus and on the same corpus repeated k times.
+
+    .venv/bin/python benchmarks/peak_memory.py --corpus ../shared/corpus/polnear/train --times 1
+    .venv/bin/python benchmarks/peak_memory.py --corpus ../shared/corpus/polnear/train --times 4
+
+Each copy is made distinct (a numbered line is appended) so that nothing is deduplicated away.
+Run each size in its own process: the figure is this process's peak resident set size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--times", type=int, default=1)
+    args = parser.parse_args()
+    texts_dir = args.corpus / "text" if (args.corpus / "text").is_dir() else args.corpus
+    files = sorted(texts_dir.glob("*.txt"))
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    import flows  # noqa: F401
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.nightly import nightly
+
+    with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=120):
+        inbox = Path(tmp) / "inbox"
+        inbox.mkdir()
+        for copy in range(args.times):
+            for f in files:
+                text = f.read_text(encoding="utf-8", errors="replace")
+                (inbox / f"{copy}_{f.name}").write_text(f"{text}\n\nCopy {copy} of this article.\n", encoding="utf-8")
+        start = time.perf_counter()
+        summary = nightly(sources=[str(inbox)], data_dir=str(Path(tmp) / "data"))
+        elapsed = time.perf_counter() - start
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"documents: {summary.row_counts['documents']} ({args.times} x {len(files)}) in {elapsed:.1f} s")
+    print(f"peak RSS: {peak_mib:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
