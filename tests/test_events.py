@@ -174,3 +174,23 @@ def test_rioters_clashing_with_police_are_a_violent_demonstration(extract_text):
 def test_deaths_in_an_accident_are_not_political_violence(extract_text):
     rows = extract_text("Nineteen people were killed when their bus plunged off a bridge in the accident.")
     assert all(e["acled_sub_event_type"] is None for e in rows["events"])
+
+
+def test_typing_score_counts_non_acled_predictions_as_false_positives():
+    from transforms.score_events import acled_label, score_typing
+
+    gold = [acled_label(x) for x in ("AIR_STRIKE", "AIR_STRIKE", "DIPLO", "ARREST")]
+    score = score_typing(gold, ["Air/drone strike", None, "Air/drone strike", "Arrests"])
+    air = next(c for c in score.per_class if c.label == "Air/drone strike")
+    assert (air.support, air.predicted, air.true_positives) == (2, 2, 1)
+    assert round(score.weighted_f1, 3) == round((2 * 0.5 + 1 * 1.0) / 3, 3)
+
+
+def test_location_outcome_needs_the_event_at_the_verb_and_an_overlapping_place():
+    from transforms.score_events import is_location_span, location_outcome
+
+    events = [((10, 15), (30, 36)), ((40, 45), None)]
+    assert location_outcome((10, 15), [(30, 36)], events) == (True, True)
+    assert location_outcome((40, 45), [(30, 36)], events) == (True, False)
+    assert location_outcome((50, 55), [(30, 36)], events) == (False, False)
+    assert not is_location_span("in a town", (3, 3)) and is_location_span("in Mosul", (3, 8))
