@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 import sys
 from enum import Enum
 from pathlib import Path
@@ -75,6 +76,29 @@ def run(
     data_flag = f" --data-dir {data_dir}" if data_dir else ""
     console.print("Try:")
     console.print(f"  newsevents query \"{EXAMPLE_QUERY}\"{data_flag}", soft_wrap=True, highlight=False)
+
+
+@app.command()
+def backfill(
+    from_day: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD)."),
+    to_day: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, included."),
+    data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Workspace folder. Default: ./data"),
+    runner: str = typer.Option("local", "--runner", help="local or dask."),
+    dask_address: Optional[str] = typer.Option(None, "--dask-address"),
+) -> None:
+    """Run the nightly job once per day over the date-partitioned sources ({date:...} in their location)."""
+    from flows.lock import RunInProgress
+    from flows.nightly import ValidationFailed, backfill as run_backfill
+
+    try:
+        summaries = run_backfill(from_day.date(), to_day.date(), runner=runner, dask_address=dask_address,
+                                 data_dir=str(data_dir) if data_dir else None)
+    except (ValidationFailed, RunInProgress, FileNotFoundError, ValueError) as error:
+        errors.print(f"[red]Backfill stopped[/red]: {error}")
+        raise typer.Exit(code=2)
+    for summary in summaries:
+        console.print(f"release {summary.release_version}: {summary.new_documents} new documents, "
+                      f"{summary.quarantined} quarantined")
 
 
 @app.command()

@@ -6,10 +6,10 @@ deploys it with a nightly schedule against a real Prefect server.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version as package_version
+from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -24,7 +24,7 @@ from flows.normalise import batch_id_for, chunked, merge_rows, normalise_chunk, 
 from flows.changes import RETRACTIONS
 from flows.publish import next_release_version, open_target, publish_release, retractions_against_previous
 from flows.settings import Settings, get_settings
-from flows.sources import Source, configured_sources
+from flows.sources import Source, configured_sources, for_day
 from flows.validate import ValidationReport, validate_tables, write_data_docs
 from flows.workspace import Workspace
 
@@ -93,14 +93,22 @@ def nightly(
     data_dir: str | None = None,
     release_version: str | None = None,
     parallel: bool = False,
+    day: date | None = None,
+    dated_only: bool = False,
 ) -> RunSummary:
     """One nightly run over the given sources (default: the configured ones).
 
+    Date-partitioned sources (``{date:%Y%m%d}`` in their location) are read for ``day``, by default
+    yesterday in UTC, the last complete day; ``dated_only`` (backfills) reads only those.
     ``parallel`` submits the normalise chunks to the flow's task runner at once (use it with a
     Dask task runner, see ``run_nightly``); otherwise they run one after another in-process.
     """
     settings = get_settings(data_dir=data_dir)
-    configured = configured_sources(settings, [str(s) for s in sources] if sources else None)
+    day = day or (utc_now().date() - timedelta(days=1))
+    configured = for_day(configured_sources(settings, [str(s) for s in sources] if sources else None), day, dated_only)
+    if not configured:
+        raise FileNotFoundError("no source to read: the sources file has no date-partitioned source "
+                                "({date:...} in its location) to backfill" if dated_only else "no source configured")
     workspace = Workspace(Path(settings.data_dir)).ensure()
     with workspace_lock(workspace.root, settings.lock_wait_seconds):
         return _run(configured, workspace, settings, release_version, parallel)
@@ -189,3 +197,15 @@ def run_nightly(runner: str = "local", dask_address: str | None = None, dask_wor
     task_runner = (DaskTaskRunner(address=dask_address) if dask_address else
                    DaskTaskRunner(cluster_kwargs={"n_workers": dask_workers, "threads_per_worker": 1, "processes": True}))
     return nightly.with_options(task_runner=task_runner)(parallel=True, **parameters)
+
+
+def backfill(first_day: date, last_day: date, **run_options) -> list[RunSummary]:
+    """One run per day over the date-partitioned sources, oldest first (each publishes a release)."""
+    if last_day < first_day:
+        raise ValueError(f"--to {last_day} is before --from {first_day}")
+    summaries = []
+    day = first_day
+    while day <= last_day:
+        summaries.append(run_nightly(day=day, dated_only=True, **run_options))
+        day += timedelta(days=1)
+    return summaries

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -87,3 +88,23 @@ def configured_sources(settings: Settings, locations: list[str] | None = None) -
     if chosen:
         return [source_from_location(str(location)) for location in chosen]
     return load_sources_file(settings.sources_file)
+
+
+DATE_PLACEHOLDER = "{date"
+
+
+def is_dated(source: Source) -> bool:
+    """A date-partitioned source: its location holds ``{date:<strftime>}``, e.g. one WARC a day."""
+    return DATE_PLACEHOLDER in source.location
+
+
+def for_day(sources: list[Source], day: date, dated_only: bool = False) -> list[Source]:
+    """Sources to read for one day: dated locations filled in for that day; undated ones as they are
+    (or left out for a backfill, which only re-reads what is partitioned by date)."""
+    chosen = []
+    for source in sources:
+        if is_dated(source):
+            chosen.append(Source(source.name, source.kind, source.location.format(date=day), source.options))
+        elif not dated_only:
+            chosen.append(source)
+    return chosen

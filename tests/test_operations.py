@@ -106,3 +106,26 @@ def test_dask_runner_gives_the_same_release_as_the_local_runner(prefect_harness,
     dask = run_nightly(runner="dask", dask_workers=2, sources=[str(inbox)], data_dir=str(tmp_path / "dask"))
     assert local.row_counts["documents"] == dask.row_counts["documents"] == 3
     assert _parquet_digests(Path(local.release_dir)) == _parquet_digests(Path(dask.release_dir))
+
+
+def test_backfill_reads_each_day_of_a_date_partitioned_source(prefect_harness, tmp_path, monkeypatch):
+    from datetime import date
+
+    from flows.nightly import backfill
+
+    seed = next(SEED_DIR.glob("*.txt"))
+    for day in ("2024-03-01", "2024-03-02"):
+        (tmp_path / "inbox" / day).mkdir(parents=True)
+    shutil.copy(seed, tmp_path / "inbox" / "2024-03-01" / "seed.txt")
+    (tmp_path / "inbox" / "2024-03-02" / "floods.txt").write_text(
+        "Heavy rain flooded dozens of villages in northern Italy on Sunday, officials said. \"We have evacuated "
+        "more than 2,000 people from their homes,\" regional governor Marco Bellini told reporters.\n", encoding="utf-8")
+    (tmp_path / "sources.toml").write_text(
+        '[[source]]\nname = "daily"\nkind = "folder"\n'
+        f'location = "{tmp_path}/inbox/{{date:%Y-%m-%d}}"\n\n'
+        '[[source]]\nname = "undated"\nkind = "folder"\nlocation = "/nonexistent/never-read-by-a-backfill"\n',
+        encoding="utf-8")
+    monkeypatch.setenv("NEWSEVENTS_SOURCES_FILE", str(tmp_path / "sources.toml"))
+    runs = backfill(date(2024, 3, 1), date(2024, 3, 2), data_dir=str(tmp_path / "ws"))
+    assert [r.new_documents for r in runs] == [1, 1]
+    assert runs[-1].row_counts["documents"] == 2

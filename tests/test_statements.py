@@ -237,3 +237,58 @@ def test_seed_indirect_statements_and_no_pronoun_speakers(extract_text):
     observatory = [s for s in rows["statements"] if "Observatory" in (s["speaker_text"] or "")]
     assert any("Damascus' troops were backed" in s["quote_text"] for s in observatory)
     assert all((s["speaker_text"] or "").lower() not in ("he", "she", "they", "it", "we") for s in rows["statements"])
+
+
+def test_coordinated_speech_verb_is_a_statement_of_its_own(extract_text):
+    rows = extract_text("Her lawyer said Maria Lopez promised to keep supporting the campaign and said she would "
+                        "stand up to the attacks.")
+    promised = find(rows, "promised to keep supporting the campaign")
+    assert "stand up" not in promised["quote_text"]
+    assert promised["speaker_phrase"] == "Her lawyer"
+    assert find(rows, "she would stand up to the attacks")["speaker_text"] == "Maria Lopez"
+
+
+def test_coordinated_verb_that_is_not_speech_stays_in_the_content(extract_text):
+    rows = extract_text("The minister said the new road plan failed and cost the city millions.")
+    assert [s["quote_text"] for s in rows["statements"]] == ["the new road plan failed and cost the city millions"]
+
+
+def test_relative_clause_after_a_comma_is_not_the_speaker_phrase(extract_text):
+    rows = extract_text("Mary Walsh, who chairs the committee, said the bill had stalled again.")
+    assert find(rows, "the bill had stalled again")["speaker_phrase"] == "Mary Walsh"
+
+
+def test_restrictive_relative_clause_stays_in_the_speaker_phrase(extract_text):
+    rows = extract_text("The economists I interviewed said the tax plan would fail.")
+    assert find(rows, "the tax plan would fail")["speaker_phrase"] == "economists I interviewed"
+
+
+def test_saying_after_a_comma_quotes_the_subject_of_the_clause(extract_text):
+    rows = extract_text('Donald Trump attacked Hillary Clinton over the war in Iraq, saying: '
+                        '"She is trigger-happy and very unstable."')
+    assert find(rows, "trigger-happy")["speaker_text"] == "Donald Trump"
+
+
+def test_saying_right_after_an_object_quotes_the_object(extract_text):
+    rows = extract_text('A new advertisement shows Hillary Clinton saying: "Why aren\'t I fifty points ahead, '
+                        'you might ask?"')
+    assert find(rows, "fifty points ahead")["speaker_text"] == "Hillary Clinton"
+
+
+def test_labelled_headline_gives_the_line_to_the_named_label(extract_text):
+    rows = extract_text("Mike Pence: Gennifer Flowers Won't Be at the Debate on Monday\n\nThe governor spoke on Sunday.")
+    st = find(rows, "Gennifer Flowers Won't Be at the Debate")
+    assert st["speaker_text"] == "Mike Pence"
+    assert st["quote_kind"] == "indirect"
+
+
+def test_no_statement_from_a_label_naming_no_one(extract_text):
+    rows = extract_text("Update: The meeting of the council was moved to Friday afternoon.")
+    assert rows["statements"] == []
+
+
+def test_cue_verbs_with_high_annotation_rates(extract_text):
+    rows = extract_text("Senator Mary Walsh lamented that the bill had stalled again. "
+                        "Governor Tom Reyes cautioned that prices could rise.")
+    assert find(rows, "the bill had stalled again")["cue"] == "lament"
+    assert find(rows, "prices could rise")["cue"] == "caution"

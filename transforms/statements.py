@@ -33,6 +33,10 @@ MIN_INDIRECT_WORDS = 1
 TRANSCRIPT_LABEL = re.compile(r"^([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,2}):\s+(\S.*)$", re.DOTALL)
 PHRASE_PREPOSITIONS = frozenset("of from in at for with".split())
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
+# A line opening with a short capitalised label and a colon: "Pence: Flowers won't be at debate",
+# "PENCE: Well, look, …" (headlines and transcripts).
+LABELLED_LINE = re.compile(r"^[ \t]*([A-Z][\w.'’-]*(?: [A-Z][\w.'’-]*){0,3}):[ \t]+(\S[^\n]*?)\s*$", re.MULTILINE)
+MIN_LABELLED_WORDS = 4
 
 
 @dataclass(frozen=True)
@@ -234,7 +238,7 @@ class StatementExtractor:
         start = max(min(ids), root.left_edge.i)
         end = root.i
         for child in root.rights:
-            if child.dep_ in ("appos", "conj", "cc", "relcl") or (child.dep_ == "prep" and child.lower_ in PHRASE_PREPOSITIONS) \
+            if child.dep_ in ("appos", "conj", "cc") or child.dep_ == "relcl" and not self._set_off(child) or (child.dep_ == "prep" and child.lower_ in PHRASE_PREPOSITIONS) \
                     or (child.dep_ == "punct" and child.text in "()") or child.dep_ == "npadvmod" and child.pos_ == "PROPN":
                 excluded = {t.i for c in child.subtree if c.dep_ == "acl" for t in c.subtree}
                 kept = [t.i for t in child.subtree if t.i not in excluded and t.i in ids]
@@ -246,6 +250,12 @@ class StatementExtractor:
         if not phrase:
             return None
         return _tidy(self.text[phrase[0].idx:phrase[-1].idx + len(phrase[-1].text)])
+
+    def _set_off(self, clause: Token) -> bool:
+        """A clause after a comma or dash ("Mr. Kamin, who emphasized …") describes the speaker, it does
+        not name them; a restrictive one ("the experts I interviewed") is part of the name."""
+        k = clause.left_edge.i - 1
+        return k >= 0 and self.tokens[k].text in (",", "—", "–", "-", "--")
 
     def _mention_root(self, mention: Mention) -> Token:
         return self.doc[mention.token_start:mention.token_end].root
@@ -323,11 +333,8 @@ class StatementExtractor:
             cue, speaker = self._attribute(q)
             if cue is None and speaker is None:
                 same = last_by_paragraph.get(q.paragraph)
-                if same is not None:
-                    self._extend(same, q)
-                    continue
-                prev = last_by_paragraph.get(q.paragraph - 1)
-                if prev is not None and q.whole_paragraph:
+                prev = same if same is not None else last_by_paragraph.get(q.paragraph - 1)
+                if same is not None or prev is not None and q.whole_paragraph:
                     speaker = Speaker(None, None, None, "carry_over", prev.speaker.kind, carried_from=prev)
                 elif n_words < 8:
                     continue
@@ -436,7 +443,7 @@ class StatementExtractor:
                     obj = [x for x in tokens[t.i + 1].children if x.dep_ == "pobj"]
                     region = list(obj[0].subtree) if obj else []
                 else:
-                    region = self._subject_tokens(t, [x for x in before if x.i < t.i])
+                    region = self._subject_tokens(t, [x for x in before if x.i < t.i], climb=True)
                 speaker = self.speaker_from_tokens(region, q.start)
                 if speaker is not None:
                     return t, speaker
@@ -445,7 +452,7 @@ class StatementExtractor:
     def _opens_quote(self, token: Token) -> bool:
         return token.text in QUOTE_TOKENS and token.i + 1 < len(self.tokens) and self.in_quote[token.i + 1]
 
-    def _subject_tokens(self, cue: Token, fallback: list[Token]) -> list[Token]:
+    def _subject_tokens(self, cue: Token, fallback: list[Token], climb: bool = False) -> list[Token]:
         subjects = [c for c in cue.children if c.dep_ in ("nsubj", "nsubjpass")]
         if subjects:
             tokens = self._subject_phrase(cue, subjects[0])
@@ -453,7 +460,32 @@ class StatementExtractor:
             if fallback and tokens and fallback[0].i < tokens[0].i:
                 tokens = [t for t in fallback if t.i < cue.i]
             return tokens
+        governing = self._governing_subject(cue) if climb else None
+        if governing is not None:
+            # "Clinton hit back, saying: '…'": the speaker is the subject of the verb "saying" hangs
+            # from, when that subject lies in the words searched (not inside the quote).
+            fallback_ids = {t.i for t in fallback}
+            tokens = [t for t in self._subject_phrase(*governing) if t.i in fallback_ids]
+            if tokens and governing[1].i in fallback_ids:
+                return tokens
         return fallback
+
+    def _governing_subject(self, cue: Token) -> tuple[Token, Token] | None:
+        """The verb and subject a subjectless cue depends on ("X hit back, saying …", "X wants to say
+        …"); not through a passive participle ("Asked about X, Y said": Y did not ask), nor past an
+        object the cue follows without a comma ("shows Clinton saying …": Clinton says it)."""
+        head = cue
+        while head.dep_ in ("advcl", "xcomp", "conj") and head.head.pos_ in ("VERB", "AUX") \
+                and not (head.tag_ == "VBN" and head.dep_ == "advcl"):
+            head = head.head
+            if not self._set_off(cue) and any(c.dep_ == "dobj" and c.i < cue.i for c in head.children):
+                return None  # "an ad shows Clinton saying …": the one saying it is the object
+            subjects = [c for c in head.children if c.dep_ == "nsubj"]
+            if subjects:
+                # "an architect who said he was stiffed …, saying": a relative clause's subject is
+                # too far from the quote to trust.
+                return None if subjects[0].lower_ in RELATIVE_PRONOUNS else (head, subjects[0])
+        return None
 
     def _subject_phrase(self, verb: Token, subject: Token) -> list[Token]:
         """The subject's words; "who" in "X, who said …" stands for X."""
@@ -515,8 +547,23 @@ class StatementExtractor:
             # adds after a comma is the writer's, not the speaker's.
             dropped = {t.i for c in comp.rights if c.dep_ in ("advcl", "relcl") and c.left_edge.i > 0
                        and self.tokens[c.left_edge.i - 1].text in (",", "—", "-") for t in c.subtree}
+            dropped |= self._coordinated_cues(comp)
             return sorted((t for t in comp.subtree if t.i not in dropped), key=lambda t: t.i)
         return []
+
+    def _coordinated_cues(self, comp: Token) -> set[int]:
+        """"Machado promised X and said Y": a speech verb coordinated with the reported clause is a
+        statement of its own (its cue reports it), so it and its "and" are no part of this content."""
+        dropped: set[int] = set()
+        for conj in comp.rights:
+            if conj.dep_ != "conj" or conj.pos_ != "VERB" or self.cue_of(conj) is None:
+                continue
+            dropped.update(t.i for t in conj.subtree)
+            k = conj.left_edge.i - 1
+            while k > comp.i and (self.tokens[k].dep_ == "cc" or self.tokens[k].is_punct):
+                dropped.add(k)
+                k -= 1
+        return dropped
 
     def _trailing_attribution(self, token: Token) -> tuple[list[Token], list[Token]] | None:
         """"…, the Observatory said on Friday.": the clause before the last comma is what was said,
@@ -623,6 +670,36 @@ class StatementExtractor:
             confidence=_confidence(kind, speaker, cue),
         )
 
+    def labelled_statements(self) -> list[Statement]:
+        """"Pence: Flowers won't be at debate": a line whose capitalised label names someone the
+        text knows (a person or organisation) gives them the rest of the line; a label naming no one
+        ("Update:", "Washington:") gives nothing."""
+        statements: list[Statement] = []
+        for m in LABELLED_LINE.finditer(self.text):
+            label = self.token_range(m.start(1), m.end(1))
+            content = [self.tokens[i] for i in self.token_range(m.start(2), m.end(2))]
+            words = [t for t in content if not t.is_punct]
+            if not len(label) or len(words) < MIN_LABELLED_WORDS or self.in_quote[label[0]]:
+                continue
+            if sum(self.claimed[t.i] for t in words) * 2 > len(words):
+                continue  # already a statement, e.g. a quoted transcript turn
+            speaker = self.speaker_from_tokens([self.tokens[i] for i in label], m.start(1))
+            if speaker is None or speaker.actor_id is None:
+                continue
+            while content and content[-1].is_punct and content[-1].text not in QUOTE_TOKENS:
+                content = content[:-1]
+            start, end = content[0].idx, content[-1].idx + len(content[-1].text)
+            quote = self.text[start:end]
+            kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
+            for t in content:
+                self.claimed[t.i] = True
+            statements.append(Statement(
+                sentence_index=self.sentence_of_token[label[0]], char_start=start, char_end=end,
+                quote_text=_clean_quote(quote), quote_kind=kind, speaker=speaker, cue=None, cue_token=None,
+                medium=None, confidence=_confidence(kind, speaker, None),
+            ))
+        return statements
+
     def _according_to(self, token: Token, cue: SpeechCue) -> Statement | None:
         to = self.tokens[token.i + 1]
         objects = [c for c in to.children if c.dep_ == "pobj"]
@@ -682,7 +759,7 @@ def extract_statements(doc: Doc, actors: DocumentActors, cues: dict[tuple[str, s
     """Direct quotes first (they claim their cues), then reported speech, in text order."""
     extractor = StatementExtractor(doc, actors, cues, sentence_of_token)
     direct = extractor.direct_statements()
-    indirect = extractor.indirect_statements()
+    indirect = extractor.indirect_statements() + extractor.labelled_statements()
     statements = sorted(direct + indirect, key=lambda s: (s.char_start, s.char_end))
     resolve_speakers(statements, doc, actors)
     return statements
