@@ -333,8 +333,11 @@ class StatementExtractor:
             cue, speaker = self._attribute(q)
             if cue is None and speaker is None:
                 same = last_by_paragraph.get(q.paragraph)
-                prev = same if same is not None else last_by_paragraph.get(q.paragraph - 1)
-                if same is not None or prev is not None and q.whole_paragraph:
+                if same is not None:
+                    self._extend(same, q)
+                    continue
+                prev = last_by_paragraph.get(q.paragraph - 1)
+                if prev is not None and q.whole_paragraph:
                     speaker = Speaker(None, None, None, "carry_over", prev.speaker.kind, carried_from=prev)
                 elif n_words < 8:
                     continue
