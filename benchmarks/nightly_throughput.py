@@ -43,6 +43,7 @@ def main() -> None:
     for _ in models.nlp.pipe(texts, batch_size=settings.batch_size):
         pass
     bare = time.perf_counter() - start
+    print(f"bare nlp.pipe, 1 process: {len(texts) / bare:.2f} docs/s ({bare:.1f} s)", flush=True)
 
     with tempfile.TemporaryDirectory() as tmp, prefect_test_harness(server_startup_timeout=120):
         inbox, data_dir = Path(tmp) / "inbox", Path(tmp) / "data"
@@ -60,7 +61,6 @@ def main() -> None:
 
     n = len(first_files)
     print(f"documents: {n} (+{len(new_files)} new in the second run)")
-    print(f"bare nlp.pipe, 1 process: {n / bare:.2f} docs/s ({bare:.1f} s)")
     print(f"nightly flow end to end:  {n / full:.2f} docs/s ({full:.1f} s; {first.new_documents} new documents)")
     print(f"ratio end-to-end / bare spaCy: {bare / full:.3f}")
     print(f"second run with 5% new documents: {incremental:.1f} s = {incremental / full:.3f} of the first run "

@@ -240,7 +240,12 @@ class StatementExtractor:
         for child in root.rights:
             if child.dep_ in ("appos", "conj", "cc") or child.dep_ == "relcl" and not self._set_off(child) or (child.dep_ == "prep" and child.lower_ in PHRASE_PREPOSITIONS) \
                     or (child.dep_ == "punct" and child.text in "()") or child.dep_ == "npadvmod" and child.pos_ == "PROPN":
-                excluded = {t.i for c in child.subtree if c.dep_ == "acl" for t in c.subtree}
+                # Neither a participle nor a phrase in apposition inside the apposition ("Scott Pruitt, the
+                # attorney general of Oklahoma, one of the states suing"): the speaker's own apposition ends
+                # first. A lone proper noun stays ("of Springfield, Va.").
+                excluded = {t.i for c in child.subtree
+                            if c.dep_ == "acl" or c.dep_ == "appos" and c.i != child.i and not _lone_proper_noun(c)
+                            for t in c.subtree}
                 kept = [t.i for t in child.subtree if t.i not in excluded and t.i in ids]
                 if kept:
                     end = max(end, max(kept))
@@ -738,6 +743,10 @@ class StatementExtractor:
             medium=None,
             confidence=_confidence(kind, speaker, cue),
         )
+
+
+def _lone_proper_noun(token: Token) -> bool:
+    return token.pos_ == "PROPN" and token.n_lefts + token.n_rights == 0
 
 
 def _tidy(text: str | None) -> str | None:
