@@ -93,19 +93,19 @@ def nightly(
     data_dir: str | None = None,
     release_version: str | None = None,
     parallel: bool = False,
-    day: date | None = None,
+    day: str | None = None,
     dated_only: bool = False,
 ) -> RunSummary:
     """One nightly run over the given sources (default: the configured ones).
 
-    Date-partitioned sources (``{date:%Y%m%d}`` in their location) are read for ``day``, by default
+    Date-partitioned sources (``{date:%Y%m%d}`` in their location) are read for ``day`` (ISO date), by default
     yesterday in UTC, the last complete day; ``dated_only`` (backfills) reads only those.
     ``parallel`` submits the normalise chunks to the flow's task runner at once (use it with a
     Dask task runner, see ``run_nightly``); otherwise they run one after another in-process.
     """
     settings = get_settings(data_dir=data_dir)
-    day = day or (utc_now().date() - timedelta(days=1))
-    configured = for_day(configured_sources(settings, [str(s) for s in sources] if sources else None), day, dated_only)
+    read_day = date.fromisoformat(day) if day else utc_now().date() - timedelta(days=1)
+    configured = for_day(configured_sources(settings, [str(s) for s in sources] if sources else None), read_day, dated_only)
     if not configured:
         raise FileNotFoundError("no source to read: the sources file has no date-partitioned source "
                                 "({date:...} in its location) to backfill" if dated_only else "no source configured")
@@ -206,6 +206,6 @@ def backfill(first_day: date, last_day: date, **run_options) -> list[RunSummary]
     summaries = []
     day = first_day
     while day <= last_day:
-        summaries.append(run_nightly(day=day, dated_only=True, **run_options))
+        summaries.append(run_nightly(day=day.isoformat(), dated_only=True, **run_options))
         day += timedelta(days=1)
     return summaries

@@ -292,3 +292,17 @@ def test_cue_verbs_with_high_annotation_rates(extract_text):
                         "Governor Tom Reyes cautioned that prices could rise.")
     assert find(rows, "the bill had stalled again")["cue"] == "lament"
     assert find(rows, "prices could rise")["cue"] == "caution"
+
+
+def test_speaker_phrase_keeps_one_apposition(extract_text):
+    rows = extract_text('"The rules overstep the law," said Scott Pruitt, the attorney general of Oklahoma, '
+                        'one of the states suing the agency.')
+    assert find(rows, "The rules overstep the law")["speaker_phrase"] == "Scott Pruitt, the attorney general of Oklahoma"
+
+
+def test_speaker_phrase_keeps_a_state_after_a_town_and_a_party_in_brackets(extract_text):
+    rows = extract_text("Johnnie Wilson, a veteran from Springfield, Va., said the war had changed him forever. "
+                        "Rep. Joseph Crowley (D-N.Y.), a leading advocate for human rights, said the bill would pass.")
+    assert find(rows, "the war had changed him")["speaker_phrase"] == "Johnnie Wilson, a veteran from Springfield, Va."
+    assert find(rows, "the bill would pass")["speaker_phrase"] == \
+        "Rep. Joseph Crowley (D-N.Y.), a leading advocate for human rights"

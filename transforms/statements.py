@@ -237,7 +237,12 @@ class StatementExtractor:
         ids = {t.i for t in tokens}
         start = max(min(ids), root.left_edge.i)
         end = root.i
+        appositions = 0
         for child in root.rights:
+            if child.dep_ == "appos" and not _lone_proper_noun(child) and self.tokens[child.left_edge.i - 1].text != "(":
+                appositions += 1
+                if appositions > 1:
+                    break  # "X, the attorney general of Oklahoma, one of the states suing": one apposition
             if child.dep_ in ("appos", "conj", "cc") or child.dep_ == "relcl" and not self._set_off(child) or (child.dep_ == "prep" and child.lower_ in PHRASE_PREPOSITIONS) \
                     or (child.dep_ == "punct" and child.text in "()") or child.dep_ == "npadvmod" and child.pos_ == "PROPN":
                 # Neither a participle nor a phrase in apposition inside the apposition ("Scott Pruitt, the
