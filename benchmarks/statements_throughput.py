@@ -6,42 +6,20 @@ Usage: python benchmarks/statements_throughput.py --corpus ../shared/corpus/poln
 
 from __future__ import annotations
 
-import argparse
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from corpus_sample import parsed_sample, sample_arguments
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--corpus", type=Path, required=True)
-    parser.add_argument("--sample", type=int, default=200, help="Articles to use (every n-th, 0 = all).")
-    parser.add_argument("--model", default=None, help="spaCy pipeline (default: the settings' model).")
-    args = parser.parse_args()
+    args = sample_arguments(__doc__.splitlines()[0])
+    sample = parsed_sample(args.corpus, args.sample, args.model)
+    models, docs, words, parse_seconds, is_place = sample.models, sample.docs, sample.words, sample.parse_seconds, sample.is_place
 
-    from flows.resources import load_models
-    from flows.settings import get_settings
     from transforms.actors import resolve_actors
-    from transforms.clean import clean_article_text
     from transforms.extract import _place_votes, _sentence_index
     from transforms.statements import extract_statements
 
-    folder = args.corpus / "text" if (args.corpus / "text").is_dir() else args.corpus
-    paths = sorted(folder.glob("*.txt"))
-    if args.sample and len(paths) > args.sample:
-        step = len(paths) / args.sample
-        paths = [paths[int(i * step)] for i in range(args.sample)]
-    models = load_models(args.model or get_settings().spacy_model)
-    texts = [clean_article_text(p.read_text(encoding="utf-8"), take_title=False).text for p in paths]
-    words = sum(len(t.split()) for t in texts)
-
-    started = time.perf_counter()
-    docs = list(models.nlp.pipe(texts, batch_size=32))
-    parse_seconds = time.perf_counter() - started
-
-    is_place = lambda text: models.gazetteer.lookup(text, None, fuzzy=False) is not None  # noqa: E731
     started = time.perf_counter()
     n_statements = n_mentions = 0
     for doc in docs:
