@@ -631,6 +631,12 @@ class StatementExtractor:
             return None
         if cue.cue_type == "stance" and speaker.resolution == "nominal" and speaker.actor_id is None:
             return None  # "the plan supports …": a stance needs someone to hold it
+        return self._reported_statement(token, cue, content, speaker, cue.lemma, self.medium_of(token),
+                                        strip_marks=True)
+
+    def _reported_statement(self, token: Token, cue: SpeechCue, content: list[Token], speaker: Speaker,
+                            cue_text: str, medium: str | None, strip_marks: bool) -> Statement:
+        """A reported (indirect or mixed) statement over the content tokens, which it claims."""
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
         quote = self.text[start:end]
         kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
@@ -640,12 +646,12 @@ class StatementExtractor:
             sentence_index=self.sentence_of_token[token.i],
             char_start=start,
             char_end=end,
-            quote_text=_clean_quote(quote.strip('"“”')),
+            quote_text=_clean_quote(quote.strip('"“”') if strip_marks else quote),
             quote_kind=kind,
             speaker=speaker,
-            cue=cue.lemma,
+            cue=cue_text,
             cue_token=token.i,
-            medium=self.medium_of(token),
+            medium=medium,
             confidence=_confidence(kind, speaker, cue),
         )
 
@@ -731,23 +737,7 @@ class StatementExtractor:
         speaker = self.speaker_from_tokens(source, token.idx)
         if speaker is None:
             return None
-        start, end = content[0].idx, content[-1].idx + len(content[-1].text)
-        quote = self.text[start:end]
-        kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
-        for t in content:
-            self.claimed[t.i] = True
-        return Statement(
-            sentence_index=self.sentence_of_token[token.i],
-            char_start=start,
-            char_end=end,
-            quote_text=_clean_quote(quote),
-            quote_kind=kind,
-            speaker=speaker,
-            cue="according to",
-            cue_token=token.i,
-            medium=None,
-            confidence=_confidence(kind, speaker, cue),
-        )
+        return self._reported_statement(token, cue, content, speaker, "according to", None, strip_marks=False)
 
 
 def _lone_proper_noun(token: Token) -> bool:
