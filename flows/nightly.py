@@ -18,10 +18,12 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.assemble import assemble_tables
 from flows.clock import utc_now
+from flows.evaluate.accuracy import GoldSet, accuracy_card, load_gold_sets
 from flows.ingest import ingest_sources
 from flows.lock import workspace_lock
 from flows.normalise import batch_id_for, chunked, merge_rows, normalise_chunk, stage_batch, stale_documents
 from flows.changes import RETRACTIONS
+from flows.resources import extractor_version
 from flows.publish import next_release_version, open_target, publish_release, retractions_against_previous
 from flows.settings import Settings, get_settings
 from flows.sources import Source, configured_sources, for_day
@@ -69,22 +71,26 @@ def validate(tables: dict[str, pd.DataFrame]) -> ValidationReport:
     return report
 
 
+@task(task_run_name="measure accuracy")
+def measure_accuracy(gold_sets: list[GoldSet], workspace: Workspace, settings: Settings) -> dict | None:
+    """The accuracy card of the extractor coding this run, on the configured gold sets (cached per version)."""
+    if not gold_sets:
+        return None
+    logger = get_run_logger()
+    return accuracy_card(gold_sets, extractor_version(settings.spacy_model), workspace.evaluation_cache_dir,
+                         progress=logger.info)
+
+
 @task(retries=2, retry_delay_seconds=[5, 30], task_run_name="publish {version}")
 def publish(tables: dict[str, pd.DataFrame], version: str, report: ValidationReport, sources: list[str],
-            workspace: Workspace, settings: Settings) -> Path | str:
+            workspace: Workspace, settings: Settings, evaluation: dict | None = None) -> Path | str:
     with tempfile.TemporaryDirectory(prefix="newsevents-data-docs-") as docs:
         data_docs = write_data_docs(report, Path(docs)).parent if settings.release_data_docs else None
         return publish_release(
             workspace, tables, version=version, created_at=utc_now(), code_version=code_version(),
             sources=sources, validation=report.to_json(), settings=settings, data_docs_dir=data_docs,
-            accuracy_card=accuracy_card_text(settings),
+            evaluation=evaluation,
         )
-
-
-def accuracy_card_text(settings: Settings) -> str | None:
-    """The configured accuracy card's Markdown, if there is one, for the release's data card."""
-    card = settings.accuracy_card
-    return card.read_text(encoding="utf-8") if card is not None and card.is_file() else None
 
 
 @flow(name="nightly", log_prints=True)
@@ -109,13 +115,14 @@ def nightly(
     if not configured:
         raise FileNotFoundError("no source to read: the sources file has no date-partitioned source "
                                 "({date:...} in its location) to backfill" if dated_only else "no source configured")
+    gold_sets = load_gold_sets(settings.evaluation_file) if settings.evaluation_file else []  # fail before any work
     workspace = Workspace(Path(settings.data_dir)).ensure()
     with workspace_lock(workspace.root, settings.lock_wait_seconds):
-        return _run(configured, workspace, settings, release_version, parallel)
+        return _run(configured, workspace, settings, release_version, parallel, gold_sets)
 
 
 def _run(sources: list[Source], workspace: Workspace, settings: Settings, release_version: str | None,
-         parallel: bool) -> RunSummary:
+         parallel: bool, gold_sets: list[GoldSet]) -> RunSummary:
     started_at = utc_now()
     # Ingest.
     ingested = ingest_sources(sources, workspace, settings)
@@ -141,8 +148,9 @@ def _run(sources: list[Source], workspace: Workspace, settings: Settings, releas
             "the release was not published and `latest` still names the previous release; "
             "failed expectations:\n  " + "\n  ".join(report.failures)
         )
-    # Publish.
-    release_dir = publish(tables, version, report, [s.location for s in sources], workspace, settings)
+    # Measure and publish.
+    evaluation = measure_accuracy(gold_sets, workspace, settings)
+    release_dir = publish(tables, version, report, [s.location for s in sources], workspace, settings, evaluation)
     summary = RunSummary(
         release_version=version,
         release_dir=str(release_dir),

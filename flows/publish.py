@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 
 from flows.changes import RETRACTIONS, compute_retractions, render_changes, summarise_changes
 from flows.datapackage import render_datapackage
+from flows.evaluate.accuracy import EVALUATION_FILE, render_card
 from flows.settings import PROJECT_ROOT, Settings
 from flows.store import (  # noqa: F401  (VERSION_PATTERN is re-exported for existing callers)
     MANIFEST_FILE,
@@ -417,7 +418,7 @@ def render_readme(
     validation: Mapping[str, Any],
     example_queries: Mapping[str, str] | None = None,
     data_docs: bool = False,
-    accuracy_card: str | None = None,
+    evaluation: Mapping[str, Any] | None = None,
 ) -> str:
     """The data card: what the release is, how to cite and query it, and what to watch out for."""
     lines = [
@@ -453,6 +454,8 @@ def render_readme(
         f"- `{VALIDATION_FILE}`: results of the data checks run before publishing"
         + (f"; `{DATA_DOCS_DIR}/index.html`: the same results as Great Expectations Data Docs." if data_docs else "."),
         f"- `{DATAPACKAGE_FILE}`: the release as a Frictionless Data Package (fields, types, keys, checksums).",
+        *([f"- `{EVALUATION_FILE}`: the extractor's measured accuracy on gold sets (see Accuracy below)."]
+          if evaluation else []),
         f"- `{CHANGES_FILE}` and the `{RETRACTIONS}` table: rows removed or changed since the previous release.",
         f"- `{QUERIES_DIR}/`: the example queries below, as `.sql` files.",
         f"- `{MANIFEST_FILE}`: version, row counts, and the SHA-256 and size of every file.",
@@ -506,8 +509,8 @@ def render_readme(
             lines += [f"### `{name}`", "", "```sql", sql.strip(), "```", ""]
     lines += ["## Known limitations", ""]
     lines += [f"- {limitation}" for limitation in KNOWN_LIMITATIONS]
-    if accuracy_card:
-        lines += ["", "## Accuracy", "", accuracy_card.strip()]
+    if evaluation:
+        lines += ["", "## Accuracy", "", *render_card(evaluation)]
     lines += ["", "## Validation", "", *describe_validation(validation)]
     return "\n".join(lines) + "\n"
 
@@ -658,7 +661,7 @@ def _build_release(
     settings: Settings,
     store: ReleaseStore,
     data_docs_dir: Path | None,
-    accuracy_card: str | None,
+    evaluation: Mapping[str, Any] | None,
 ) -> dict[str, Any]:
     definitions = load_tables()
     previous_version = store.previous_version(version)
@@ -694,6 +697,8 @@ def _build_release(
 
     row_counts = {name: arrow.num_rows for name, arrow in arrow_tables.items()}
     _write_text(staging / VALIDATION_FILE, _to_json(validation, sort_keys=True))
+    if evaluation:
+        _write_text(staging / EVALUATION_FILE, _to_json(evaluation, sort_keys=True))
     if data_docs_dir is not None:
         copy_data_docs(Path(data_docs_dir), staging / DATA_DOCS_DIR)
     _write_text(staging / DICTIONARY_FILE, render_markdown(definitions))
@@ -724,7 +729,7 @@ def _build_release(
             validation=validation,
             example_queries=queries,
             data_docs=data_docs_dir is not None,
-            accuracy_card=accuracy_card,
+            evaluation=evaluation,
         ),
     )
     data_files = describe_files(staging)
@@ -787,7 +792,7 @@ def publish_release(
     target: str | Path | None = None,
     storage_options: Mapping[str, Any] | None = None,
     data_docs_dir: Path | None = None,
-    accuracy_card: str | None = None,
+    evaluation: Mapping[str, Any] | None = None,
 ) -> Path | str:
     """Publish ``tables`` as release ``version``, update the catalog and ``latest``; return its location.
 
@@ -836,7 +841,7 @@ def publish_release(
             settings=settings,
             store=store,
             data_docs_dir=data_docs_dir,
-            accuracy_card=accuracy_card,
+            evaluation=evaluation,
         )
         _seal(staging)
         if store.has_release(version):  # another publisher won the race while we were building

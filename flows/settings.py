@@ -66,10 +66,10 @@ class Settings(BaseSettings):
         description="Where releases are published: a folder or any fsspec URL (s3://bucket/releases, "
         "file:///srv/releases). Default: releases/ in the data directory.",
     )
-    accuracy_card: Path | None = Field(
+    evaluation_file: Path | None = Field(
         None,
-        description="Markdown file with measured extraction accuracy (from `newsevents evaluate`); when it "
-        "exists, each release's data card includes it under 'Accuracy'.",
+        description="TOML file of [[gold]] sets (see flows/evaluate/accuracy.py); when set, each run measures the "
+        "extractor on them and the release carries the figures as evaluation.json and the data card's 'Accuracy'.",
     )
     release_data_docs: bool = Field(
         True, description="Include Great Expectations' Data Docs (static HTML) in each release, under validation/."

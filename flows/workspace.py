@@ -7,6 +7,7 @@
       dedup_index.parquet                text hash, canonical URL and MinHash signature per document
       texts/<doc_id>.txt                 cleaned document texts, which all offsets index
       staging/<table>/<batch>.parquet    normalised rows per run batch
+      evaluation/<key>.json              accuracy-card figures per gold set and extractor version
       ledger.parquet                     documents already processed, by doc_id
       releases/<version>/                published, immutable releases
       releases/latest                    text file naming the newest good release
@@ -41,6 +42,10 @@ class Workspace:
     @property
     def latest_file(self) -> Path:
         return self.releases_dir / "latest"
+
+    @property
+    def evaluation_cache_dir(self) -> Path:
+        return self.root / "evaluation"
 
     @property
     def ledger_path(self) -> Path:

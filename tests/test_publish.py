@@ -469,17 +469,3 @@ def test_publishing_to_an_fsspec_url(tmp_path: Path) -> None:
     assert json.loads(store.read_text("catalog.json"))["latest"] == "2024.04.03"
     assert list_release_versions(workspace) == []  # nothing was published locally
     fsspec.filesystem("memory").rm(store.root, recursive=True)
-
-
-def test_data_card_includes_the_accuracy_card_when_given(tmp_path: Path) -> None:
-    workspace = Workspace(tmp_path / "data").ensure()
-    release = Path(
-        publish_release(
-            workspace, sample_tables(), version="2024.04.03", created_at=CREATED_AT, code_version="test-code",
-            sources=["seeds"], validation=VALIDATION, settings=Settings(),
-            accuracy_card="Event type macro F1 0.61 on 200 held-out sentences.",
-        )
-    )
-    readme = (release / "README.md").read_text()
-    assert "## Accuracy\n\nEvent type macro F1 0.61 on 200 held-out sentences." in readme
-    assert "## How to cite" in readme and "## Known limitations" in readme

@@ -12,10 +12,14 @@ import csv
 import hashlib
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from flows.evaluate.app import evaluate_app
+
+if TYPE_CHECKING:
+    from transforms.score_events import LocationScore, TypingScore
 
 HALVES = ("all", "tune", "held")
 
@@ -55,6 +59,70 @@ def top_event_label(events: list[dict]) -> str | None:
     return best["acled_sub_event_type"] if best is not None else None
 
 
+def read_case2021(gold: Path, half: str = "all") -> list[dict]:
+    """The rows of a CASE 2021 Task 2 TSV (id, EventSnippet, SubType) in the chosen half."""
+    _check_half(half)
+    with gold.open(encoding="utf-8", newline="") as f:
+        records = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if in_half(r["id"], half)]
+    if not records:
+        raise typer.BadParameter(f"{gold}: no rows with id, EventSnippet, SubType")
+    return records
+
+
+def predict_event_types(records: list[dict]) -> list[str | None]:
+    """The ACLED sub-event type the extractor gives each snippet (its top event's), None for no event."""
+    return [top_event_label(doc_rows["events"]) for doc_rows in _extract_texts([r["EventSnippet"] for r in records])]
+
+
+def measure_event_types(gold: Path, half: str = "all") -> "TypingScore":
+    from transforms.score_events import acled_label, score_typing
+
+    records = read_case2021(gold, half)
+    return score_typing([acled_label(r["SubType"]) for r in records], predict_event_types(records))
+
+
+def read_location_gold(gold: Path, half: str = "all", limit: int = 0) -> list[tuple[str, tuple[int, int], list]]:
+    """(text, first VERB span, usable LOCATION spans) of each gold sentence that has both, in the half."""
+    from transforms.score_events import is_location_span
+
+    _check_half(half)
+    records = []
+    with gold.open(encoding="utf-8") as f:
+        for line_no, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise typer.BadParameter(f"{gold}:{line_no}: not JSON ({error})") from error
+            spans = record.get("spans") or []
+            verbs = [(s["start"], s["end"]) for s in spans if s.get("label") == "VERB"]
+            places = [(s["start"], s["end"]) for s in spans
+                      if s.get("label") == "LOCATION" and is_location_span(record["text"], (s["start"], s["end"]))]
+            if verbs and places and in_half(record["text"], half):
+                records.append((record["text"], verbs[0], places))
+    return records[:limit] if limit else records
+
+
+def measure_locations(gold: Path, half: str = "all", limit: int = 0) -> "LocationScore":
+    """How often the event at each gold VERB is placed at the gold LOCATION."""
+    from transforms.score_events import LocationScore, location_outcome
+
+    records = read_location_gold(gold, half, limit)
+    rows = _extract_texts([text for text, _, _ in records])
+    found = correct = 0
+    for (text, verb, places), doc_rows in zip(records, rows):
+        events = [
+            ((e["trigger_char_start"], e["trigger_char_end"]),
+             (e["location_char_start"], e["location_char_end"]) if e["location_char_start"] is not None else None)
+            for e in doc_rows["events"]
+        ]
+        has_event, placed = location_outcome(verb, places, events)
+        found += has_event
+        correct += placed
+    return LocationScore(len(records), found, correct)
+
+
 @evaluate_app.command("events")
 def evaluate_events(
     gold: Path = typer.Option(..., "--gold", "--case2021", exists=True, dir_okay=False,
@@ -65,14 +133,9 @@ def evaluate_events(
     """Weighted and macro F1 over ACLED's 25 sub-event types, per class, and a confusion table."""
     from transforms.score_events import ACLED_CLASSES, acled_label, score_typing
 
-    _check_half(half)
-    with gold.open(encoding="utf-8", newline="") as f:
-        records = [r for r in csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE) if in_half(r["id"], half)]
-    if not records:
-        raise typer.BadParameter(f"{gold}: no rows with id, EventSnippet, SubType")
-    rows = _extract_texts([r["EventSnippet"] for r in records])
+    records = read_case2021(gold, half)
     gold_labels = [acled_label(r["SubType"]) for r in records]
-    predicted = [top_event_label(doc_rows["events"]) for doc_rows in rows]
+    predicted = predict_event_types(records)
     score = score_typing(gold_labels, predicted)
     typer.echo(f"snippets: {score.n} ({half}); with an ACLED label: {sum(g is not None for g in gold_labels)}")
     typer.echo(f"weighted F1 (25 ACLED classes): {score.weighted_f1:.3f}")
@@ -100,38 +163,7 @@ def evaluate_locations(
     limit: int = typer.Option(0, help="Score only the first N sentences of the half (0: all)."),
 ) -> None:
     """Share of sentences (with a VERB and a LOCATION span) whose event at the VERB is placed at the LOCATION."""
-    from transforms.score_events import LocationScore, is_location_span, location_outcome
-
-    _check_half(half)
-    records = []
-    with gold.open(encoding="utf-8") as f:
-        for line_no, line in enumerate(f, 1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as error:
-                raise typer.BadParameter(f"{gold}:{line_no}: not JSON ({error})") from error
-            spans = record.get("spans") or []
-            verbs = [(s["start"], s["end"]) for s in spans if s.get("label") == "VERB"]
-            places = [(s["start"], s["end"]) for s in spans
-                      if s.get("label") == "LOCATION" and is_location_span(record["text"], (s["start"], s["end"]))]
-            if verbs and places and in_half(record["text"], half):
-                records.append((record["text"], verbs[0], places))
-    if limit:
-        records = records[:limit]
-    rows = _extract_texts([text for text, _, _ in records])
-    found = correct = 0
-    for (text, verb, places), doc_rows in zip(records, rows):
-        events = [
-            ((e["trigger_char_start"], e["trigger_char_end"]),
-             (e["location_char_start"], e["location_char_end"]) if e["location_char_start"] is not None else None)
-            for e in doc_rows["events"]
-        ]
-        has_event, placed = location_outcome(verb, places, events)
-        found += has_event
-        correct += placed
-    score = LocationScore(len(records), found, correct)
+    score = measure_locations(gold, half, limit)
     typer.echo(f"sentences with a VERB and a LOCATION span: {score.sentences} ({half})")
     typer.echo(f"an event at the VERB: {score.event_found} ({score.event_found / max(score.sentences, 1):.3f})")
     typer.echo(f"location accuracy: {score.accuracy:.3f}   (among sentences with an event at the VERB: {score.accuracy_when_found:.3f})")

@@ -42,6 +42,35 @@ def _print(result: dict, label: str) -> None:
     typer.echo(f"{label}: " + json.dumps(result))
 
 
+def statement_predictions(gold_rows: list[dict], texts: Path) -> list[dict]:
+    """Predicted statements, in the shared scorer's format, for the articles the gold rows name."""
+    keys = sorted({r["doc"] for r in gold_rows})
+    rows_by_doc = _extract_texts(texts, keys)
+    return [
+        {"doc": key, "quote": s["quote_text"], "speaker": s["speaker_phrase"] or s["speaker_text"] or ""}
+        for key in keys for s in rows_by_doc[key]["statements"]
+    ]
+
+
+def measure_statements(gold: Path, texts: Path) -> dict:
+    """Quote P/R/F1 and speaker accuracy of the current extractor on a gold set."""
+    from transforms.score_statements import score_statements
+
+    gold_rows = _read_jsonl(gold)
+    return score_statements(gold_rows, statement_predictions(gold_rows, texts))
+
+
+def measure_people(gold: Path, texts: Path) -> dict:
+    """People-per-article P/R/F1 (last-name match) of the current actor resolution on a gold set."""
+    from transforms.score_statements import score_people
+
+    gold_people = {r["doc"]: r["people"] for r in _read_jsonl(gold)}
+    rows_by_doc = _extract_texts(texts, sorted(gold_people))
+    predicted = {key: [a["name"] for a in rows["actors"] if a["actor_type"] == "person"]
+                 for key, rows in rows_by_doc.items()}
+    return score_people(gold_people, predicted)
+
+
 @evaluate_app.command("statements")
 def evaluate_statements(
     gold: Path = typer.Option(..., "--gold", exists=True, dir_okay=False, help="Gold JSONL: {doc, quote, speaker} a line."),
@@ -54,11 +83,7 @@ def evaluate_statements(
 
     gold_rows = _read_jsonl(gold)
     keys = sorted({r["doc"] for r in gold_rows})
-    rows_by_doc = _extract_texts(texts, keys)
-    predicted = [
-        {"doc": key, "quote": s["quote_text"], "speaker": s["speaker_phrase"] or s["speaker_text"] or ""}
-        for key in keys for s in rows_by_doc[key]["statements"]
-    ]
+    predicted = statement_predictions(gold_rows, texts)
     out = predictions or Path(f"{gold.stem}.predictions.jsonl")
     out.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in predicted), encoding="utf-8")
     typer.echo(f"predictions: {out}")
@@ -74,10 +99,4 @@ def evaluate_actors(
     texts: Path = typer.Option(..., "--texts", exists=True, file_okay=False, help="Folder of <doc>.txt articles."),
 ) -> None:
     """Resolve actors in the gold articles and print people-per-article P/R/F1 (last-name match)."""
-    from transforms.score_statements import score_people
-
-    gold_people = {r["doc"]: r["people"] for r in _read_jsonl(gold)}
-    rows_by_doc = _extract_texts(texts, sorted(gold_people))
-    predicted = {key: [a["name"] for a in rows["actors"] if a["actor_type"] == "person"]
-                 for key, rows in rows_by_doc.items()}
-    _print(score_people(gold_people, predicted), "people")
+    _print(measure_people(gold, texts), "people")
