@@ -132,4 +132,4 @@ def test_the_shipped_gold_set_list_is_well_formed() -> None:
     from tests.conftest import PROJECT_ROOT
 
     entries = tomllib.loads((PROJECT_ROOT / "evaluation" / "accuracy.toml").read_text(encoding="utf-8"))["gold"]
-    assert {GoldSet(**entry).measure for entry in entries} == {"statements", "people", "events", "locations"}
+    assert {GoldSet(**entry).measure for entry in entries} == {"statements", "people", "events", "locations", "cameo"}

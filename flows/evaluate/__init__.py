@@ -4,6 +4,6 @@ Each evaluation lives in its own module and registers one command on ``evaluate_
 """
 
 from flows.evaluate.app import evaluate_app
-from flows.evaluate import extraction, statements, events, accuracy  # noqa: E402,F401  (register commands)
+from flows.evaluate import extraction, statements, events, cameo, accuracy  # noqa: E402,F401  (register commands)
 
 __all__ = ["evaluate_app"]

@@ -4,7 +4,7 @@ Gold sets are listed in a TOML file (``NEWSEVENTS_EVALUATION_FILE``), each with 
 
     [[gold]]
     name = "PolNeAR dev"
-    measure = "statements"          # statements | people | events | locations
+    measure = "statements"          # statements | people | events | locations | cameo
     gold = "gold_dev.jsonl"         # relative paths are read from the TOML file's folder
     texts = "dev_texts"             # statements and people only: folder of <doc>.txt articles
     half = "all"                    # events and locations: all | tune | held
@@ -28,7 +28,7 @@ from pydantic import BaseModel, ValidationError
 
 from flows.evaluate.app import evaluate_app
 
-Measure = Literal["statements", "people", "events", "locations"]
+Measure = Literal["statements", "people", "events", "locations", "cameo"]
 EVALUATION_FILE = "evaluation.json"
 CARD_FORMAT = 1
 HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
@@ -37,8 +37,9 @@ HEADLINES: dict[str, tuple[tuple[str, str], ...]] = {
     "people": (("P", "people precision"), ("R", "people recall"), ("F1", "people F1")),
     "events": (("weighted_f1", "ACLED sub-event type weighted F1"), ("macro_f1", "macro F1")),
     "locations": (("accuracy", "event location accuracy"), ("event_found_share", "event found at the verb")),
+    "cameo": (("root_recall", "CAMEO root recall"), ("root_precision", "CAMEO root precision")),
 }
-UNITS = {"statements": "docs", "people": "docs", "events": "snippets", "locations": "sentences"}
+UNITS = {"statements": "docs", "people": "docs", "events": "snippets", "locations": "sentences", "cameo": "sentences"}
 
 
 class GoldSet(BaseModel):
@@ -94,6 +95,7 @@ def load_gold_sets(path: Path) -> list[GoldSet]:
 
 def measure(gold_set: GoldSet) -> dict[str, Any]:
     """The figures of one gold set, measured with the installed extractor."""
+    from flows.evaluate.cameo import measure_cameo
     from flows.evaluate.events import measure_event_types, measure_locations
     from flows.evaluate.statements import measure_people, measure_statements
 
@@ -108,6 +110,10 @@ def measure(gold_set: GoldSet) -> dict[str, Any]:
                 "per_class": [{"label": c.label, "support": c.support, "predicted": c.predicted,
                                "P": round(c.precision, 3), "R": round(c.recall, 3), "F1": round(c.f1, 3)}
                               for c in score.per_class if c.support or c.predicted]}
+    if gold_set.measure == "cameo":
+        cameo = measure_cameo(gold_set.gold)
+        return {"sentences": cameo.sentences, "root_recall": round(cameo.recall, 3),
+                "root_precision": round(cameo.precision, 3), "quad_agreement": round(cameo.quad_agreement, 3)}
     score = measure_locations(gold_set.gold, gold_set.half)
     return {"sentences": score.sentences, "event_found": score.event_found, "correct": score.correct,
             "accuracy": round(score.accuracy, 3),
