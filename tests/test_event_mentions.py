@@ -110,7 +110,13 @@ CASES = {
         [[0, 3]]),
     "the publication-date fallback does not contradict a stated date": (
         [mention(0, 15), mention(3, 320, **UNDATED)], [[0, 3]]),
-    "mentions that agree only in type are not evidence of one event": (
+    "mentions in one sentence are different events": (
+        [mention(0, 15), mention(0, 40)], [[0], [0]]),
+    "one shared participant in other words is not enough": (
+        [mention(0, 15), mention(3, 320, trigger="bombarded", trigger_lemma="bombard", **UNPLACED)], [[0], [3]]),
+    "a shared participant and place in other words is enough": (
+        [mention(0, 15), mention(3, 320, trigger="bombarded", trigger_lemma="bombard")], [[0, 3]]),
+    "the same word without a shared participant or place is not evidence": (
         [mention(0, 15, **NO_SOURCE, **UNPLACED), mention(3, 320, **NO_SOURCE, **UNPLACED)], [[0], [3]]),
     "a bare mention fitting two events stays its own event": (
         [mention(0, 15, **UNPLACED), mention(2, 215), mention(2, 240, **DARAA)], [[0], [2], [2]]),

@@ -5,10 +5,11 @@ again in the body, and again in a quote. ``merge_event_mentions`` turns one docu
 rows (rows in the events table's shape, one per trigger) into event rows and ``event_mentions``
 rows. ``event_cluster_id`` groups events of different documents without cross-document state.
 
-The merge is conservative: two mentions are one event only when nothing they say contradicts
-(same PLOVER type, mode and modality; source, target, place and date equal or unsaid on one
-side) and something they say agrees (a participant or the place). A mention that would fit
-more than one event stays its own event: choosing one would be a guess.
+The merge is conservative: mentions in different sentences are one event only when nothing they
+say contradicts (same PLOVER type, mode and modality; source, target, place and date equal or
+unsaid on one side) and at least two things they say agree (the source, the target, the place,
+the trigger word). A mention that would fit more than one event stays its own event: choosing
+one would be a guess.
 """
 
 from __future__ import annotations
@@ -102,16 +103,30 @@ def _agree_dates(a: dict, b: dict) -> Agreement:
     return Agreement.SAME if same else Agreement.CONFLICT
 
 
-def same_event(a: dict, b: dict) -> bool:
-    """Whether two mentions (or an event and a mention) can be one event: nothing contradicts,
-    and a participant or the place agrees (two bare "airstrikes" are not evidence of one event)."""
-    if (a["event_type"], a["event_mode"], a["modality"]) != (b["event_type"], b["event_mode"], b["modality"]):
+def compatible(event: dict, mention: dict) -> bool:
+    """Nothing the two say contradicts: same type, mode and modality; source, target, place and date
+    each equal or unsaid on one side."""
+    if (event["event_type"], event["event_mode"], event["modality"]) != \
+            (mention["event_type"], mention["event_mode"], mention["modality"]):
         return False
-    agreements = (_agree_actors(a, b, "source"), _agree_actors(a, b, "target"), _agree_places(a, b))
-    if Agreement.CONFLICT in agreements or _agree_dates(a, b) is Agreement.CONFLICT:
-        return False
-    return Agreement.SAME in agreements
+    agreements = (_agree_actors(event, mention, "source"), _agree_actors(event, mention, "target"),
+                  _agree_places(event, mention), _agree_dates(event, mention))
+    return Agreement.CONFLICT not in agreements
 
+
+def evidence(event: dict, mention: dict, trigger_lemmas: set[str]) -> int:
+    """How many things the two say alike: the source, the target, the place, the trigger word.
+
+    A date is left out: most events of a story share the publication date or the day of the story.
+    """
+    same = (_agree_actors(event, mention, "source"), _agree_actors(event, mention, "target"),
+            _agree_places(event, mention))
+    return same.count(Agreement.SAME) + (mention["trigger_lemma"] in trigger_lemmas)
+
+
+MIN_EVIDENCE = 2
+"""Things two mentions must say alike to be one event: one is too weak ("Cruz endorsed Trump" and
+"Cruz urged Republicans to vote their conscience" share only their source)."""
 
 def _specificity(row: dict) -> int:
     """How many of source, target, place and a stated date a mention gives."""
@@ -130,25 +145,28 @@ class _Group:
 
     members: list[dict]
     known: dict = field(default_factory=dict)
-    triggers: set = field(default_factory=set)
+    sentences: set = field(default_factory=set)
+    trigger_lemmas: set = field(default_factory=set)
 
     @classmethod
     def of(cls, row: dict) -> "_Group":
-        group = cls(members=[])
-        group.known = dict(row)
+        group = cls(members=[], known=dict(row))
         group.add(row)
         return group
 
     def add(self, row: dict) -> None:
         self.members.append(row)
-        self.triggers.add((row["trigger_char_start"], row["trigger_char_end"]))
+        self.sentences.add(row["sentence_index"])
+        self.trigger_lemmas.add(row["trigger_lemma"])
         _fill_unsaid(self.known, row)
 
     def admits(self, row: dict) -> bool:
-        # Several rows from one trigger are the extractor splitting it (one per place taken): distinct events.
-        if (row["trigger_char_start"], row["trigger_char_end"]) in self.triggers:
+        # One sentence's triggers of one type are several events ("shot and killed by police this
+        # year, and the fourth shot and killed by a Charlotte officer"), or one trigger the extractor
+        # split by place; the extractor already folds a sentence's restatements ("launched attacks").
+        if row["sentence_index"] in self.sentences:
             return False
-        return same_event(self.known, row)
+        return compatible(self.known, row) and evidence(self.known, row, self.trigger_lemmas) >= MIN_EVIDENCE
 
 
 def _fill_unsaid(event: dict, mention: dict) -> None:
