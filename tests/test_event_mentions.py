@@ -239,7 +239,8 @@ def test_extraction_reports_each_event_once_with_all_its_mentions(extract_text) 
     )
     text = rows["text"]
     events, mentions = rows["events"], rows["event_mentions"]
-    assert sorted(m["event_id"] for m in mentions) == sorted(e["event_id"] for e in events for _ in range(e["mention_count"]))
+    expected_ids = [e["event_id"] for e in events for _ in range(e["mention_count"])]
+    assert sorted(m["event_id"] for m in mentions) == sorted(expected_ids)
     for m in mentions:
         assert text[m["char_start"]:m["char_end"]] == m["sentence_text"]
         assert text[m["trigger_char_start"]:m["trigger_char_end"]] in m["trigger"].split()

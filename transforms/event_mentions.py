@@ -128,6 +128,7 @@ MIN_EVIDENCE = 2
 """Things two mentions must say alike to be one event: one is too weak ("Cruz endorsed Trump" and
 "Cruz urged Republicans to vote their conscience" share only their source)."""
 
+
 def _specificity(row: dict) -> int:
     """How many of source, target, place and a stated date a mention gives."""
     return (bool(actor_ids(row, "source")) + bool(actor_ids(row, "target")) + (place_key(row) is not None)
