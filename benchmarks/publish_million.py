@@ -64,6 +64,8 @@ def synthetic_events(n: int, doc_id: str, version: str) -> pd.DataFrame:
         "modality": "asserted",
         "confidence": rng.random(n).round(3),
         "extractor_version": version,
+        "mention_count": np.ones(n, dtype="int32"),
+        "event_cluster_id": [f"evc_{i:016x}" for i in range(n)],
     })
     frame["year"] = [d.year for d in frame["event_date"]]
     frame["month"] = [d.month for d in frame["event_date"]]
@@ -78,6 +80,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     args = parser.parse_args()
 
+    from flows.frames import rows_to_frame
     from flows.publish import publish_release
     from flows.query import run_query
     from flows.settings import Settings
@@ -88,6 +91,7 @@ def main() -> None:
     doc_id = tables["documents"]["doc_id"].iloc[0]
     start = time.perf_counter()
     tables["events"] = synthetic_events(args.events, doc_id, "benchmark")
+    tables["event_mentions"] = rows_to_frame("event_mentions", [])  # the samples' mentions are of other events
 
     built = time.perf_counter() - start
     with tempfile.TemporaryDirectory() as tmp:

@@ -13,7 +13,7 @@ from flows.workspace import Workspace
 from schemas import TABLE_ORDER
 from transforms.actors import merge_actor_rows
 
-DOCUMENT_TABLES = ("documents", "actor_mentions", "events", "statements")
+DOCUMENT_TABLES = ("documents", "actor_mentions", "events", "event_mentions", "statements")
 
 
 def _staged_files(workspace: Workspace, table_name: str) -> list[Path]:

@@ -66,7 +66,8 @@ def build_catalog(store: ReleaseStore, latest: str | None = None) -> tuple[dict[
 
 
 def events_per_week(events: pd.DataFrame | None) -> pd.DataFrame:
-    """Event mentions per ISO week (Monday) and event type; undated events are left out."""
+    """Events per ISO week (Monday) and event type, once per document that reports them; undated
+    events are left out."""
     if events is None or events.empty:
         return pd.DataFrame({"week": [], "event_type": [], "events": []})
     dated = events.dropna(subset=["event_date"])
@@ -237,7 +238,7 @@ Query one in place: <code>newsevents query --from &lt;this folder's URL&gt; "SEL
 <h2 id="counts">Rows in {_esc(latest or "—")}</h2>
 <table id="row-counts"><tr><th>Table</th><th>Rows</th></tr>{count_rows}</table>
 <h2 id="chart">Events per week by type ({_esc(latest or "—")})</h2>
-<p>Event mentions per ISO week (starting Monday) of <code>event_date</code>; undated events are not shown.</p>
+<p>Events per ISO week (starting Monday) of <code>event_date</code>, once per document that reports them; undated events are not shown.</p>
 {render_chart(weekly, event_types)}
 <h2 id="dictionary">Data dictionary</h2>
 {_dictionary(tables)}

@@ -392,8 +392,12 @@ def describe_validation(validation: Mapping[str, Any]) -> list[str]:
 KNOWN_LIMITATIONS = (
     "Events, statements and actors are extracted automatically with rules and a statistical "
     "parser; they contain errors and omissions and have not been checked by hand.",
-    "One row per event *mention*: the same real-world event reported in several documents (or "
-    "twice in one) appears several times. Deduplicate before counting events.",
+    "Sentences of one document that report the same event are one `events` row (its sentences are "
+    "in `event_mentions`), but only when they agree on two of source, target, place and trigger "
+    "word; an event retold in other words can still appear twice. The same event reported in "
+    "several documents is one row per document: count `DISTINCT event_cluster_id` to count it "
+    "once; clusters need a date and a place or a target, and actors or places coded differently "
+    "in two documents keep their events apart.",
     "Coverage is only what the configured sources provided; absence of events is not evidence "
     "that nothing happened.",
     "English-language documents only; other languages are quarantined.",
@@ -465,7 +469,8 @@ def render_readme(
         f"The derived tables in this release are published under {licence}. This licence covers "
         "the extracted data, not the underlying articles: article texts are not redistributed "
         "(their copyright stays with the publishers). `documents` gives each article's title and "
-        "URL; `events.sentence_text` and `statements.quote_text` are short excerpts kept so each "
+        "URL; `events.sentence_text`, `event_mentions.sentence_text` and `statements.quote_text` are "
+        "short excerpts kept so each "
         "row can be checked against its source.",
         "",
         "## How to cite",

@@ -1,8 +1,8 @@
 -- Events per week by type and country.
 -- One row per ISO week (starting Monday), PLOVER event type and country of the event's location,
--- with the number of event mentions and the documents they came from. Undated events and events
--- without a located country are left out. Remember: one row per *mention*, so the same real event
--- reported twice counts twice.
+-- with the number of events and the documents they came from. Undated events and events without a
+-- located country are left out. An event reported in several documents counts once per document;
+-- count(DISTINCT event_cluster_id) instead of count(*) counts it once (see most_reported_events.sql).
 SELECT
     CAST(date_trunc('week', event_date) AS DATE) AS week,
     event_type,

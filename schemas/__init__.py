@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"
 """Semantic version of the table definitions, written into every release manifest."""
 
 COLUMN_TYPES = ("string", "int32", "int64", "float64", "bool", "date", "timestamp", "list<string>")
@@ -93,8 +93,8 @@ def _parse_table(raw: dict[str, Any]) -> Table:
     )
 
 
-TABLE_ORDER = ("documents", "actors", "actor_mentions", "events", "statements", "quarantine", "duplicates",
-               "retractions")
+TABLE_ORDER = ("documents", "actors", "actor_mentions", "events", "event_mentions", "statements", "quarantine",
+               "duplicates", "retractions")
 """Publishing order: referenced tables before the tables that reference them."""
 
 

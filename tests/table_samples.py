@@ -132,10 +132,24 @@ def _events() -> pd.DataFrame:
             "modality": ["asserted", "asserted", "future", "asserted"],
             "confidence": [0.9, 0.7, 0.6, 0.4],
             "extractor_version": [EXTRACTOR] * n,
+            "mention_count": pd.array([1] * n, dtype="int32"),
+            "event_cluster_id": [content_id("evc", f"event-{i}") for i in range(n)],
             "year": pd.array([d.year if d else None for d in event_dates], dtype="Int32"),
             "month": pd.array([d.month if d else None for d in event_dates], dtype="Int32"),
         }
     )
+
+
+def _event_mentions() -> pd.DataFrame:
+    """One mention per event: each event's own sentence and trigger."""
+    events = _events()
+    mentions = events[["doc_id", "sentence_index", "char_start", "char_end", "sentence_text", "trigger",
+                       "trigger_lemma", "source_actor_text", "target_actor_text", "location_text", "modality",
+                       "confidence", "extractor_version"]].copy()
+    mentions.insert(0, "mention_id", [content_id("evm", f"event-{i}") for i in range(len(events))])
+    mentions.insert(1, "event_id", events["event_id"])
+    mentions.insert(3, "mention_index", pd.array([0] * len(events), dtype="int32"))
+    return mentions
 
 
 def _statements() -> pd.DataFrame:
@@ -196,6 +210,7 @@ def sample_tables() -> dict[str, pd.DataFrame]:
         "actors": _actors,
         "actor_mentions": _actor_mentions,
         "events": _events,
+        "event_mentions": _event_mentions,
         "statements": _statements,
         "quarantine": _quarantine,
         "retractions": _retractions,

@@ -17,7 +17,7 @@ def test_extract_prints_one_json_object_per_document(tmp_path):
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     assert len(lines) == 1
     record = json.loads(lines[0])
-    assert set(record) == {"document", "text", "actors", "actor_mentions", "events", "statements"}
+    assert set(record) == {"document", "text", "actors", "actor_mentions", "events", "event_mentions", "statements"}
     assert record["document"]["published_at"].startswith("2016-02-05")
     assert record["text"].startswith("The Syrian army")
     assert any(s["speaker_text"] == "Dmitry Peskov" for s in record["statements"])

@@ -168,6 +168,27 @@ def test_every_row_carries_provenance(seed_release):
         assert text[row.char_start:row.char_end] == row.sentence_text
     for row in q(workspace, "SELECT char_start, char_end, text FROM actor_mentions").itertuples():
         assert text[row.char_start:row.char_end] == row.text
+    for row in q(workspace, "SELECT char_start, char_end, sentence_text, trigger_char_start, trigger_char_end, "
+                            "trigger FROM event_mentions").itertuples():
+        assert text[row.char_start:row.char_end] == row.sentence_text
+        assert text[row.trigger_char_start:row.trigger_char_end] in row.trigger.split()  # the head word of "Peace talks"
+
+
+def test_seed_events_are_reported_once_with_their_mentions(seed_release):
+    workspace, _ = seed_release
+    counts = q(workspace, "SELECT e.event_id, e.mention_count, count(m.mention_id) AS mentions, "
+                          "min(m.mention_index) AS first, max(m.mention_index) AS last, "
+                          "bool_or(m.mention_index = 0 AND m.char_start = e.char_start "
+                          "AND m.trigger_char_start = e.trigger_char_start) AS keeps_first "
+                          "FROM events e LEFT JOIN event_mentions m USING (event_id) GROUP BY ALL")
+    assert (counts["mention_count"] == counts["mentions"]).all()
+    assert (counts["first"] == 0).all() and (counts["last"] == counts["mentions"] - 1).all()
+    assert counts["keeps_first"].all()
+    # The lede's "Russian airstrikes" (sentence 1) and Stoltenberg's quote about them (sentence 20) are one event.
+    airstrikes = q(workspace, "SELECT m.sentence_index FROM events e JOIN event_mentions m USING (event_id) "
+                              "WHERE e.event_type = 'ASSAULT' AND e.event_mode = 'aerial' "
+                              "AND e.source_actor_id = 'state:RUS' ORDER BY m.mention_index")
+    assert list(airstrikes["sentence_index"]) == [1, 20]
 
 
 # -- properties of runs ---------------------------------------------------------------------------

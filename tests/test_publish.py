@@ -102,7 +102,7 @@ def test_version_naming_adds_same_day_numbers(workspace: Workspace) -> None:
 def test_release_layout_and_partitioned_events(release: Path) -> None:
     tables = load_tables()
     samples = sample_tables()
-    for name in ("documents", "actors", "actor_mentions", "statements", "quarantine"):
+    for name in ("documents", "actors", "actor_mentions", "event_mentions", "statements", "quarantine"):
         parquet = pq.ParquetFile(release / f"{name}.parquet")
         assert same_schema(parquet.schema_arrow, arrow_schema(tables[name]))
         assert parquet.metadata.num_rows == len(samples[name])
@@ -404,6 +404,10 @@ def test_every_example_query_runs_on_the_release(release: Path) -> None:
     ]
     speakers = results["top_speakers_on_a_topic.sql"]
     assert [row[:4] for row in speakers] == [("Jens Stoltenberg", "person", "NOR", 1)]
+    reported = results["most_reported_events.sql"]
+    # The samples' four events are each their own cluster, each reported by one sentence.
+    assert sorted((row[1], row[7], row[8], row[9]) for row in reported) == [
+        ("ACCUSE", 1, 1, 1), ("ASSAULT", 1, 1, 1), ("CONSULT", 1, 1, 1), ("SUPPORT", 1, 1, 1)]
 
 
 def test_a_failing_example_query_blocks_the_release(release: Path) -> None:

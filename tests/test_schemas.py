@@ -260,3 +260,14 @@ def test_example_rows_name_only_defined_columns_and_fit_the_arrow_schema(name: s
 def test_foreign_key_dataclass_reads_references_as_table_and_column() -> None:
     fks = TABLES["events"].foreign_keys
     assert ForeignKey(column="doc_id", table="documents", references="doc_id") in fks
+
+
+def test_event_mentions_columns_mean_what_the_same_events_columns_mean() -> None:
+    """event_mentions repeats a mention's own readings of events columns: same types, values and ranges."""
+    events, mentions = TABLES["events"], TABLES["event_mentions"]
+    assert set(mentions.column_names) - set(events.column_names) == {"mention_id", "mention_index"}
+    for column in mentions.columns:
+        if column.name in events.column_names:
+            same = events.column(column.name)
+            assert (column.type, column.allowed_values, column.min, column.max) == (
+                same.type, same.allowed_values, same.min, same.max), column.name

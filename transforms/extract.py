@@ -10,12 +10,13 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 from transforms.actors import ActorDictionary, DocumentActors, resolve_actors
+from transforms.event_mentions import merge_event_mentions
 from transforms.events import ACLED_EVENT_TYPE_OF, Event, EventLexicon, extract_events
 from transforms.geo import Gazetteer
 from transforms.ids import stable_id
 from transforms.statements import SpeechCue, Statement, StatementExtractor, extract_statements, find_quote_spans
 
-TABLES = ("documents", "actors", "actor_mentions", "events", "statements")
+TABLES = ("documents", "actors", "actor_mentions", "events", "event_mentions", "statements")
 
 
 @dataclass(frozen=True)
@@ -73,11 +74,15 @@ def extract_parsed(doc: Doc, item: DocumentForExtraction, models: ExtractionMode
     statements = extract_statements(doc, actors, models.cues, sentence_of_token)
     in_quote = StatementExtractor(doc, actors, models.cues, sentence_of_token).in_quote
     events = extract_events(doc, actors, models.events, models.gazetteer, published, sentence_of_token, in_quote)
+    event_rows, event_mention_rows = merge_event_mentions(
+        [_event_row(item.doc_id, e, models.extractor_version) for e in events]
+    )
     return {
         "actors": [_actor_row(actors, actor_id) for actor_id in sorted(actors.actors)
                    if any(m.actor_id == actor_id for m in actors.mentions)],
         "actor_mentions": [_mention_row(item.doc_id, m) for m in actors.mentions],
-        "events": [_event_row(item.doc_id, e, models.extractor_version) for e in events],
+        "events": event_rows,
+        "event_mentions": event_mention_rows,
         "statements": [_statement_row(item.doc_id, s, published, doc, models.extractor_version) for s in statements],
     }
 
@@ -118,6 +123,7 @@ def _mention_row(doc_id: str, m) -> dict:
 
 
 def _event_row(doc_id: str, e: Event, version: str) -> dict:
+    """One mention's row in the events table's shape; ``merge_event_mentions`` makes events of them."""
     loc = e.location
     place = loc.place if loc else None
     event_date = e.event_date.value if e.event_date else None

@@ -112,10 +112,11 @@ def measure_locations(gold: Path, half: str = "all", limit: int = 0) -> "Locatio
     rows = _extract_texts([text for text, _, _ in records])
     found = correct = 0
     for (text, verb, places), doc_rows in zip(records, rows):
+        # Each mention with the place its own sentence gives: an event's place may come from another mention.
         events = [
             ((e["trigger_char_start"], e["trigger_char_end"]),
              (e["location_char_start"], e["location_char_end"]) if e["location_char_start"] is not None else None)
-            for e in doc_rows["events"]
+            for e in doc_rows["event_mentions"]
         ]
         has_event, placed = location_outcome(verb, places, events)
         found += has_event
