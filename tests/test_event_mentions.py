@@ -118,6 +118,16 @@ CASES = {
         [mention(0, 15), mention(3, 320, trigger="bombarded", trigger_lemma="bombard")], [[0, 3]]),
     "the same word without a shared participant or place is not evidence": (
         [mention(0, 15, **NO_SOURCE, **UNPLACED), mention(3, 320, **NO_SOURCE, **UNPLACED)], [[0], [3]]),
+    "a speaker's two demands in the same word are two statements, not one event": (
+        [mention(0, 15, event_type="REQUEST", event_mode=None, quad_class=1, trigger="called for",
+                 trigger_lemma="call", **UNPLACED),
+         mention(3, 320, event_type="REQUEST", event_mode=None, quad_class=1, trigger="called for",
+                 trigger_lemma="call", **UNPLACED)], [[0], [3]]),
+    "a speaker's two demands of the same target are one event": (
+        [mention(0, 15, event_type="REQUEST", event_mode=None, quad_class=1, trigger="called on",
+                 trigger_lemma="call", **UNPLACED, **NATO_TARGET),
+         mention(3, 320, event_type="REQUEST", event_mode=None, quad_class=1, trigger="urged",
+                 trigger_lemma="urge", **UNPLACED, **NATO_TARGET)], [[0, 3]]),
     "a bare mention fitting two events stays its own event": (
         [mention(0, 15, **UNPLACED), mention(2, 215), mention(2, 240, **DARAA)], [[0], [2], [2]]),
     "one trigger split by place stays two events": (

@@ -8,8 +8,8 @@ rows. ``event_cluster_id`` groups events of different documents without cross-do
 The merge is conservative: mentions in different sentences are one event only when nothing they
 say contradicts (same PLOVER type, mode and modality; source, target, place and date equal or
 unsaid on one side) and at least two things they say agree (the source, the target, the place,
-the trigger word). A mention that would fit more than one event stays its own event: choosing
-one would be a guess.
+the trigger word, which counts for material events only). A mention that would fit more than one
+event stays its own event: choosing one would be a guess.
 """
 
 from __future__ import annotations
@@ -114,14 +114,20 @@ def compatible(event: dict, mention: dict) -> bool:
     return Agreement.CONFLICT not in agreements
 
 
+MATERIAL_QUAD_CLASSES = frozenset({2, 4})
+
+
 def evidence(event: dict, mention: dict, trigger_lemmas: set[str]) -> int:
     """How many things the two say alike: the source, the target, the place, the trigger word.
 
     A date is left out: most events of a story share the publication date or the day of the story.
+    The trigger word counts only for material events: a speaker who "called for" or "accused" twice
+    in a story usually said two things, while a town "shelled" twice in one story is one shelling.
     """
     same = (_agree_actors(event, mention, "source"), _agree_actors(event, mention, "target"),
             _agree_places(event, mention))
-    return same.count(Agreement.SAME) + (mention["trigger_lemma"] in trigger_lemmas)
+    same_word = mention["trigger_lemma"] in trigger_lemmas and mention.get("quad_class") in MATERIAL_QUAD_CLASSES
+    return same.count(Agreement.SAME) + same_word
 
 
 MIN_EVIDENCE = 2
