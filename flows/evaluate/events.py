@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from flows.evaluate.app import evaluate_app
+from flows.evaluate.app import evaluate_app, extract_gold_documents
 
 if TYPE_CHECKING:
     from transforms.score_events import LocationScore, TypingScore
@@ -39,15 +39,11 @@ def _check_half(half: str) -> None:
 
 def _extract_texts(texts: list[str]) -> list[dict]:
     """Rows of every table for each text, each text one undated document."""
-    from flows.resources import load_models
-    from flows.settings import get_settings
-    from transforms.extract import DocumentForExtraction, extract_documents
+    from transforms.extract import DocumentForExtraction
     from transforms.ids import doc_id_for, sha256_text
 
-    settings = get_settings()
-    models = load_models(settings.spacy_model)
     items = [DocumentForExtraction(doc_id_for(sha256_text(t)), t, None) for t in texts]
-    return [rows for _, rows in extract_documents(items, models, batch_size=settings.batch_size)]
+    return [rows for _, rows in extract_gold_documents(items)]
 
 
 def top_event_label(events: list[dict]) -> str | None:

@@ -12,7 +12,7 @@ from typing import Optional
 
 import typer
 
-from flows.evaluate.app import evaluate_app
+from flows.evaluate.app import evaluate_app, extract_gold_documents
 
 
 def _read_jsonl(path: Path) -> list[dict]:
@@ -22,20 +22,16 @@ def _read_jsonl(path: Path) -> list[dict]:
 
 def _extract_texts(texts: Path, keys: list[str]) -> dict[str, dict]:
     """Rows of every table for the article files <texts>/<key>.txt, cleaned as ingest cleans them."""
-    from flows.resources import load_models
-    from flows.settings import get_settings
     from transforms.clean import clean_article_text
-    from transforms.extract import DocumentForExtraction, extract_documents
+    from transforms.extract import DocumentForExtraction
 
     missing = [k for k in keys if not (texts / f"{k}.txt").exists()]
     if missing:
         raise typer.BadParameter(f"{len(missing)} gold documents have no text in {texts}, e.g. {missing[0]}.txt")
-    settings = get_settings()
-    models = load_models(settings.spacy_model)
     items = [DocumentForExtraction(key, clean_article_text((texts / f"{key}.txt").read_text(encoding="utf-8"),
                                                            take_title=False).text, None)
              for key in keys]
-    return {item.doc_id: rows for item, rows in extract_documents(items, models, batch_size=settings.batch_size)}
+    return {item.doc_id: rows for item, rows in extract_gold_documents(items)}
 
 
 def _print(result: dict, label: str) -> None:
