@@ -27,10 +27,25 @@ INTENT_HEADS = frozenset(
 LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within"])
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
+CITY_NOUNS = frozenset("town city village capital port hamlet settlement municipality commune camp".split())
+"""Places whose "of" complement is their name ("the city of Homs"), unlike a district's or a street's."""
+DIRECTION_WORDS = frozenset("north south east west northeast northwest southeast southwest".split())
+CLOCK_WORD = re.compile(r"^[AaPp]\.?[Mm]\.?$")
+LARGE_REGION_NOUNS = REGION_NOUNS - {"district", "area"}
+"""Regions that contain towns; a "district" or "area" is as often part of a city."""
 SETTLEMENT_NOUNS = frozenset(
     "town city village capital port district neighbourhood neighborhood camp locality hamlet settlement "
     "municipality commune suburb quarter township".split()
 )
+SITE_NOUNS = frozenset(
+    "island peninsula coast coastline border frontier mountain mountains mount hill hills hilltop valley river lake sea "
+    "gulf bay plain plains plateau desert airport airbase base station square street streets road highway bridge dam "
+    "field fields farm farms front sector flank countryside axis corridor market mosque church temple hospital school "
+    "university campus checkpoint compound palace residence home house building prison jail hotel restaurant "
+    "crossing junction port harbour harbor wharf yard park stadium embassy ministry headquarters".split()
+)
+PLACE_NOUNS = SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS | SITE_NOUNS
+"""Nouns that name a kind of place, whose proper-noun modifier or "of" complement is a place name."""
 ACLED_EVENT_TYPE_OF = {
     **dict.fromkeys(["Government regains territory", "Non-state actor overtakes territory", "Armed clash"], "Battles"),
     **dict.fromkeys(["Excessive force against protesters", "Protest with intervention", "Peaceful protest"], "Protests"),
@@ -579,9 +594,8 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if match is not None and target is not None and any(target.token_start <= t.i < target.token_end for t in toks):
             match, toks = None, []  # "sanctions on Iran": Iran is who it is aimed at, not where it happened
         text = match.text if match else None
-        span = nearest_place_span(token, sentence, _actor_tokens(source, target))
-        if span is not None and match is not None and toks and \
-                _place_distance(token, toks[0]) + (match.precision == 3) <= _place_distance(token, span.root) + _coarseness(span):
+        span = nearest_place_span(token, sentence, _actor_tokens(source, target), places)
+        if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
             toks, text = list(span), _place_text(span)
@@ -620,6 +634,11 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
     return events
 
 
+def _same_place_text(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a in b or b in a
+
+
 def _actor_tokens(*mentions: Mention | None) -> set[int]:
     return {i for m in mentions if m is not None for i in range(m.token_start, m.token_end)}
 
@@ -638,75 +657,183 @@ def _tree_distance(a: Token, b: Token) -> int:
     return len(path_a) + 50
 
 
+def _place_noun(token: Token) -> bool:
+    return token.lemma_.lower() in PLACE_NOUNS or token.lower_ in PLACE_NOUNS
+
+
+def _phrase_head(root: Token) -> Token:
+    """The noun a place name stands for in its phrase: "district" for "Amriya district" and
+    "Baghdad's … district", "town" for "the town of Baiji", else the name itself."""
+    if root.dep_ in ("compound", "nmod", "amod", "poss") and _place_noun(root.head):
+        return root.head
+    if root.dep_ == "pobj" and root.head.lower_ == "of" and _place_noun(root.head.head):
+        return root.head.head
+    return root
+
+
 def _place_distance(trigger: Token, root: Token) -> int:
-    """Parse distance from a trigger to a place name, counting "the West Bank town of Tulkarm" as
-    naming Tulkarm (the town) more directly than the West Bank (its region)."""
-    distance = _tree_distance(trigger, root)
-    if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS:
-        return distance - 2
-    if root.dep_ in ("compound", "poss", "nmod", "amod"):
-        return distance + 1
+    """Parse distance from a trigger to the phrase a place name heads or names ("the West Bank
+    town of Tulkarm", "Amriya district"), longer for a possessor that contains the place
+    ("Baghdad's Amriya district"), a name modifying a non-place noun ("US soldiers") and a
+    reference point ("20 km north of Baghdad")."""
+    head = _phrase_head(root)
+    distance = _tree_distance(trigger, head)
+    if trigger not in head.ancestors:
+        distance += 1  # outside the trigger's own phrase: another clause's place ("officials in Baghdad said …")
+    if root.dep_ == "poss" or (root.dep_ in ("compound", "nmod", "amod") and head is root):
+        distance += 1
+    if root.dep_ == "pobj" and root.head.lower_ in ("of", "from") and root.head.head.lower_ in DIRECTION_WORDS | {"km", "kilometer", "kilometre", "mile", "kilometers", "kilometres", "miles"}:
+        distance += 3
     return distance
+
+
+def _is_clock_word(token: Token) -> bool:
+    """ "8:30 A.M.", "10 a.m.": small models tag the suffix as a proper noun."""
+    return bool(CLOCK_WORD.match(token.text))
 
 
 def place_candidates(sentence: Span) -> list[Span]:
     """Spans of a sentence that name places: GPE/LOC/FAC entities, and any proper name governed
-    by a locative preposition ("in Reshimbagh"), since small models often mislabel unknown places."""
-    found: list[Span] = [ent for ent in sentence.ents if ent.label_ in ("GPE", "LOC", "FAC")]
+    by a locative preposition ("in Reshimbagh"), naming a place noun ("Amriya district",
+    "Bishkek's central streets") or what a place noun is "of" ("the village of Bassima"), since
+    small models often mislabel unknown places."""
+    found: list[Span] = []
+    for ent in sentence.ents:
+        if ent.label_ not in ("GPE", "LOC", "FAC") or _is_clock_word(ent.root):
+            continue
+        if ent.root.dep_ in ("compound", "amod", "nmod") and not _place_noun(ent.root.head) \
+                and ent.root.head.pos_ in ("NOUN", "PROPN") and ent.root.head.ent_type_ not in ("GPE", "LOC", "FAC"):
+            continue  # "US soldiers", "Syrian Arab Army": whose, not where
+        found.append(ent)
     for token in sentence:
-        if token.ent_type_ in NOT_PLACE_LABELS or token.ent_type_ == "NORP":
+        if token.ent_type_ in NOT_PLACE_LABELS or token.ent_type_ == "NORP" or _is_clock_word(token):
             continue
         if token.dep_ == "pobj":
             # Under a locative preposition even a name tagged PERSON is a place ("inside Kafr Sousah").
             prep = token.head.lower_
             noun = token.head.head
-            placed_noun = noun.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS and (
-                noun.dep_ in ("dobj", "nsubjpass", "npadvmod", "appos", "conj")
+            placed_noun = _place_noun(noun) and (
+                noun.dep_ in ("dobj", "nsubjpass", "npadvmod", "appos", "conj", "nsubj")
                 or (noun.dep_ == "pobj" and noun.head.lower_ in LOCATION_PREPOSITIONS | {"of"}))
             if not (prep in LOCATION_PREPOSITIONS or (prep == "of" and placed_noun)):
                 continue  # "100 km from the town of Qaim": a reference point, not the place
         elif token.dep_ in ("dobj", "nsubjpass", "npadvmod"):
             # "attacked Damboa town", "patrolled Harare": the object is the place itself.
-            if token.ent_type_ in ("PERSON", "ORG") or not (token.pos_ == "PROPN" or token.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS):
+            if token.ent_type_ in ("PERSON", "ORG") or not (token.pos_ == "PROPN" or _place_noun(token)):
                 continue
+        elif token.dep_ in ("compound", "poss", "nmod") and token.pos_ == "PROPN" and _place_noun(token.head):
+            if token.ent_type_ in ("PERSON", "ORG") and token.dep_ != "poss":
+                continue
+            found.append(_entity_span(token))  # "Huriwa district", "Bishkek's central streets"
+            continue
         else:
             continue
         if token.pos_ == "PROPN":
             found.append(_entity_span(token))
-        elif token.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS:
-            names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN"]
+        elif _place_noun(token):
+            names = [c for c in token.children if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN"]
             if names:
                 found.append(_entity_span(names[-1]))  # "in Silopi town"
     unique = {(s.start, s.end): s for s in found}
     return [unique[k] for k in sorted(unique)]
 
 
-def _coarseness(span: Span) -> int:
-    """1 for a region named as such ("Kandahar province"), so a town at the same distance wins."""
+def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
+    """1 for a region named as such ("Kandahar province") or a country, so a town at the same
+    distance wins: news names the containing places of the one where it happened."""
     after = span.doc[span.end] if span.end < len(span.doc) else None
-    region = (after is not None and after.lemma_.lower() in REGION_NOUNS) or span.root.head.lemma_.lower() in REGION_NOUNS
-    return 1 if region else 0
+    region = (after is not None and after.lemma_.lower() in LARGE_REGION_NOUNS) or span.root.head.lemma_.lower() in LARGE_REGION_NOUNS
+    if region:
+        return 1
+    if places is not None:
+        place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
+        if place is not None and place.is_country:
+            return 1
+    return 0
 
 
-def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int]) -> Span | None:
-    """The place named closest to the trigger in the parse (ties: closest in the text).
+def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], places: "PlaceResolver | None" = None) -> Span | None:
+    """The place named closest to the trigger in the parse (ties: a town the gazetteer knows,
+    then closest in the text).
 
     A sentence can name many places (where the reporter is, where an actor is from, where the
     event happened); the event's own place is the one its clause governs most directly. Places
     that are the event's source or target actor are not its location.
     """
+    candidates = [span for span in place_candidates(sentence) if not (
+        any(t.i in excluded for t in span) or span.root.dep_ == "nsubj"  # a place doing something is an actor there
+        or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
+    )]  # "Moscow's aerial backing": whose, not where
     best, best_key = None, None
-    for span in place_candidates(sentence):
+    for span in candidates:
         root = span.root
-        if any(t.i in excluded for t in span) or root.dep_ == "nsubj":
-            continue  # a place doing something ("Israel is building …") is an actor there, not a location
-        if root.dep_ == "poss" and root.head.lemma_.lower() not in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS \
-                and root.head.ent_type_ not in ("GPE", "LOC", "FAC"):
-            continue  # "Moscow's aerial backing": whose, not where
-        key = (_place_distance(trigger, root) + _coarseness(span), abs(root.i - trigger.i))
+        key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
+               + _naming_penalty(span, candidates, places), _familiarity(span, places), abs(root.i - trigger.i))
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _large_place(span: Span, places: "PlaceResolver | None") -> bool:
+    if places is None:
+        return False
+    place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
+    return place is not None and (place.is_country or place.population >= 100_000)
+
+
+def _naming_penalty(span: Span, candidates: list[Span], places: "PlaceResolver | None") -> int:
+    """Of two names in "X <place noun> of Y", the container loses a step. "The West Bank city of
+    Nablus": a city's "of" names it, X is its region. "The Zafaraniyah district of Baghdad", "the
+    Homs neighbourhood of Baba Amr": for parts of a city either order occurs, and the large known
+    city is the container."""
+    root = span.root
+    def own_names(noun: Token) -> list[Span]:
+        return [c for c in candidates if c.root.i == noun.i or (c.root.head.i == noun.i and c.root.dep_ in ("compound", "nmod", "amod"))]
+    def of_names(noun: Token) -> list[Span]:
+        return [c for c in candidates if c.root.dep_ == "pobj" and c.root.head.lower_ == "of" and c.root.head.head.i == noun.i]
+    if root.dep_ == "pobj" and root.head.lower_ == "of":
+        noun = root.head.head
+        names = [c for c in own_names(noun) if c.root.i != root.i]
+        if names and (_place_noun(noun) or noun.pos_ == "PROPN"):
+            if noun.lemma_.lower() in CITY_NOUNS:
+                return 0
+            return 0 if any(_large_place(c, places) for c in names) and not _large_place(span, places) else 1
+        return 0
+    noun = root.head if root.dep_ in ("compound", "nmod", "amod") else root
+    ofs = [c for c in of_names(noun) if c.root.i != root.i]
+    if ofs and (_place_noun(noun) or noun.pos_ == "PROPN"):
+        if noun.lemma_.lower() in CITY_NOUNS:
+            return 1
+        return 1 if _large_place(span, places) and not any(_large_place(c, places) for c in ofs) else 0
+    return 0
+
+
+def _familiarity(span: Span, places: "PlaceResolver | None") -> int:
+    """Tie-break: a town or city the gazetteer knows (0) before an unknown name (1) or a country (2)."""
+    if places is None:
+        return 1
+    place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
+    if place is None:
+        return 1
+    return 2 if place.is_country else 0
+
+
+def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
+    """News places an event by its town or district: a building or street named beside one
+    ("outside the Victoria Hotel in Warsaw") is a detail, and a bare name as object that is
+    neither tagged nor known as a place ("shot Oudeh") is more likely a person."""
+    root = span.root
+    known = places is not None and places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False) is not None
+    head = _phrase_head(root)
+    if root.dep_ == "pobj" and head is root and root.head.lower_ not in LOCATION_PREPOSITIONS:
+        return 2  # "from Marin County", "shifted to Guantanamo Bay", "Grapes of Wrath": not where it happened
+    if head is not root and head.lemma_.lower() in SITE_NOUNS and not known:
+        return 1
+    if head is root and (span.label_ in ("FAC", "ORG") or root.ent_type_ in ("FAC", "ORG")):
+        return 0 if known else 1
+    if root.dep_ in ("dobj", "nsubjpass") and root.ent_type_ not in ("GPE", "LOC") and not known and head is root:
+        return 2
+    return 0
 
 
 def _object_places(token: Token, places: "PlaceResolver") -> list[tuple[GeoMatch | None, str, list[Token]]]:
