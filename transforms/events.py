@@ -58,6 +58,16 @@ ACLED_EVENT_TYPE_OF = {
                      "Non-violent transfer of territory", "Other"], "Strategic developments"),
 }
 """ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
+CONDUCT_VERBS = frozenset(
+    "continue begin start launch resume renew conduct stage mount wage intensify escalate expand end initiate "
+    "unleash lead complete execute perpetrate commit claim".split()
+)
+"""Verbs whose object is the event they report ("began an offensive", "renewed their assault")."""
+PHRASAL_CONDUCT_VERBS = frozenset([("carry", "out"), ("step", "up"), ("call", "off")])
+HAPPEN_VERBS = frozenset("occur happen erupt begin start continue end intensify escalate resume spread rage unfold "
+                         "hit strike rock kill".split())
+"""Verbs whose subject is the event they report ("the attack occurred", "an explosion rocked")."""
+PHRASAL_HAPPEN_VERBS = frozenset([("break", "out"), ("take", "place"), ("go", "off"), ("flare", "up")])
 LIGHT_VERB_IDIOMS = frozenset([("take", "place"), ("take", "part")])
 NOT_PLACE_LABELS = frozenset(["DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"])
 PLACE_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "NORP", "PERSON", "ORG"])
@@ -544,17 +554,39 @@ def extract_events(
         if _is_heading(sentence):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
-            if token.dep_ == "amod" and token.pos_ == "VERB":
+            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD":
                 continue  # "US-backed", "rebel-held": a description, not a report of an event
             if token.dep_ == "compound" and token.head.lemma_.lower() in ARMED_NOUNS | EQUIPMENT_NOUNS:
                 continue  # "riot police", "riot gear": a kind of force, not an event
-            rule = lexicon.match(token)
+            rule = lexicon.match(token) or _light_verb_rule(token, lexicon)
             if rule is None or rule.event_type not in lexicon.types:
                 continue
             events.extend(
                 _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
             )
     return refine_acled(_drop_nested_duplicates(events), actors)
+
+
+def _light_verb_rule(token: Token, lexicon: EventLexicon) -> TriggerRule | None:
+    """ "Continued their assault", "the attack occurred", "clashes broke out", "there was an
+    attack": a verb of doing, starting or happening whose object or subject is an event noun
+    reports that event; the verb is its trigger and the noun's rule types it."""
+    if token.pos_ not in ("VERB", "AUX"):
+        return None
+    lemma = token.lemma_.lower()
+    arguments: list[Token] = []
+    if lemma in CONDUCT_VERBS or (lemma, next((c.lower_ for c in token.children if c.dep_ == "prt"), "")) in PHRASAL_CONDUCT_VERBS:
+        arguments += [c for c in token.children if c.dep_ == "dobj"]
+    if lemma in HAPPEN_VERBS or (lemma, next((c.lower_ for c in token.children if c.dep_ in ("prt", "dobj")), "")) in PHRASAL_HAPPEN_VERBS:
+        arguments += [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if lemma == "be" and any(c.dep_ == "expl" for c in token.children):
+        arguments += [c for c in token.children if c.dep_ in ("attr", "nsubj")]  # "there was an attack"
+    for noun in arguments:
+        if noun.pos_ == "NOUN":
+            rule = lexicon.match(noun)
+            if rule is not None:
+                return rule
+    return None
 
 
 def _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
@@ -913,18 +945,29 @@ def _objects_and_subject(token: Token) -> list[Token]:
     return _objects(token) + [c for c in token.children if c.dep_ == "nsubj"]
 
 
+def _finite_acl(verb: Token) -> bool:
+    """ "A hand grenade detonated Thursday": small parsers attach a finite main verb to its
+    subject as a modifier; a past-tense or present-tense form is not a participle."""
+    return verb.dep_ == "acl" and verb.tag_ in ("VBD", "VBZ", "VBP")
+
+
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
     """A noun trigger that is the object of a verb trigger of the same type is the same event."""
     verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
     noun_triggers = {(e.rule.event_type, e.trigger.i) for e in events if e.trigger.pos_ == "NOUN"}
     verb_sub_type = {o.i: e.acled_sub_event_type for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
+    finite_verb_heads = {(e.rule.event_type, e.trigger.head.i) for e in events if e.trigger.pos_ == "VERB" and _finite_acl(e.trigger)}
     kept = []
     for e in events:
         if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects \
                 and not (e.acled_sub_event_type in MEANS_SUB_TYPES and verb_sub_type.get(e.trigger.i) != e.acled_sub_event_type):
             continue  # "launched attacks": the verb's event already says it (but "killed in an airstrike" says how)
-        if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers:
+        if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers \
+                and not _finite_acl(e.trigger):
             continue  # "airstrikes targeting …": the noun's event already says it
+        if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in finite_verb_heads \
+                and not e.acled_sub_event_type in MEANS_SUB_TYPES:
+            continue  # "a car bomb detonated …" parsed as a modifier: the verb reports it
         if e.trigger.pos_ == "NOUN" and e.source is None and e.target is None and e.plover.quad_class != 4:
             continue  # "more support", "the criticism": a word, not a report of who did what to whom
         kept.append(e)
