@@ -209,6 +209,13 @@ class Event:
     place_tokens: list[Token] = field(default_factory=list)
     sources: list[Mention] = field(default_factory=list)
     targets: list[Mention] = field(default_factory=list)
+    event_noun: Token | None = None
+    """The noun a verb of doing or happening reports ("began an *offensive*"), whose modifiers
+    and objects describe the event as much as the verb's do."""
+
+    @property
+    def described_by(self) -> list[Token]:
+        return [self.trigger] if self.event_noun is None else [self.trigger, self.event_noun]
 
     @property
     def location_offsets(self) -> tuple[int, int] | None:
@@ -558,16 +565,19 @@ def extract_events(
                 continue  # "US-backed", "rebel-held": a description, not a report of an event
             if token.dep_ == "compound" and token.head.lemma_.lower() in ARMED_NOUNS | EQUIPMENT_NOUNS:
                 continue  # "riot police", "riot gear": a kind of force, not an event
-            rule = lexicon.match(token) or _light_verb_rule(token, lexicon)
+            rule, event_noun = lexicon.match(token), None
+            if rule is None:
+                rule, event_noun = _light_verb_rule(token, lexicon) or (None, None)
             if rule is None or rule.event_type not in lexicon.types:
                 continue
-            events.extend(
-                _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
-            )
+            built = _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
+            for e in built:
+                e.event_noun = event_noun
+            events.extend(built)
     return refine_acled(_drop_nested_duplicates(events), actors)
 
 
-def _light_verb_rule(token: Token, lexicon: EventLexicon) -> TriggerRule | None:
+def _light_verb_rule(token: Token, lexicon: EventLexicon) -> tuple[TriggerRule, Token] | None:
     """ "Continued their assault", "the attack occurred", "clashes broke out", "there was an
     attack": a verb of doing, starting or happening whose object or subject is an event noun
     reports that event; the verb is its trigger and the noun's rule types it."""
@@ -585,7 +595,7 @@ def _light_verb_rule(token: Token, lexicon: EventLexicon) -> TriggerRule | None:
         if noun.pos_ == "NOUN":
             rule = lexicon.match(noun)
             if rule is not None:
-                return rule
+                return rule, noun
     return None
 
 
@@ -1089,7 +1099,7 @@ def refine_acled(events: list[Event], actors: DocumentActors) -> list[Event]:
 def _refine_target(e: Event, actors: DocumentActors) -> None:
     """Armed clash when armed actors are hit, Attack when civilians or civilian places are; mob
     violence when a crowd attacks outside a protest; territory retaken from an armed group."""
-    objects = _sub_type_lemmas(e.trigger)
+    objects = {x for t in e.described_by for x in _sub_type_lemmas(t)}
     subjects = _subject_lemmas(e.trigger)
     sub = e.acled_sub_event_type
     if sub == "Attack" and objects & ARMED_NOUNS and not objects & CIVILIAN_PLACES_AND_PEOPLE:
@@ -1107,7 +1117,7 @@ def _refine_target(e: Event, actors: DocumentActors) -> None:
                                                for m in actors.mentions if e.sentence.start <= m.token_start < e.sentence.end):
             _recode(e, "Agreement")  # an agreement between the parties to a conflict
     if e.rule.event_type == "ASSAULT" and e.rule.event_mode not in ("capture", "abduct", "sexual", "property"):
-        instruments = {x.lemma_.lower() for c in e.trigger.children if c.dep_ == "prep" and c.lower_ == "with"
+        instruments = {x.lemma_.lower() for t in e.described_by for c in t.children if c.dep_ == "prep" and c.lower_ == "with"
                        for x in c.children if x.dep_ == "pobj"}
         means = [INSTRUMENT_SUB_TYPES[i] for i in sorted(instruments) if i in INSTRUMENT_SUB_TYPES]
         if means and e.acled_sub_event_type not in MEANS_SUB_TYPES - {"Remote explosive/landmine/IED"}:
@@ -1133,8 +1143,9 @@ def _refine_protest(group: list[Event], window: list[Event]) -> None:
         return bool(_subject_lemmas(e.trigger) & CROWD_NOUNS) and e.rule.event_type in ("ASSAULT", "PROTEST") \
             and e.rule.event_mode not in (None, "demo", "strike", "obstruct", "hunger", "boycott")
     def crowd_hit(e: Event) -> bool:
-        return e.rule.event_type in ("ASSAULT", "COERCE") and bool(_sub_type_lemmas(e.trigger) & (CROWD_NOUNS | PROTEST_NOUNS)) and (
-            e.rule.event_type == "ASSAULT" or any(c.lower_ in VIOLENT_MANNER for c in e.trigger.children))
+        lemmas = {x for t in e.described_by for x in _sub_type_lemmas(t)}
+        return e.rule.event_type in ("ASSAULT", "COERCE") and bool(lemmas & (CROWD_NOUNS | PROTEST_NOUNS)) and (
+            e.rule.event_type == "ASSAULT" or any(c.lower_ in VIOLENT_MANNER for t in e.described_by for c in t.children))
     def property_damage(e: Event) -> bool:
         return e.rule.event_mode == "property" and (e.source is None or actors_of_crowd(e))
     def actors_of_crowd(e: Event) -> bool:
