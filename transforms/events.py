@@ -58,6 +58,7 @@ ACLED_EVENT_TYPE_OF = {
                      "Non-violent transfer of territory", "Other"], "Strategic developments"),
 }
 """ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
+PLACED_BY_TARGET = frozenset(["ASSAULT", "COERCE", "PROTEST", "MOBILIZE"])
 CONDUCT_VERBS = frozenset(
     "continue begin start launch resume renew conduct stage mount wage intensify escalate expand end initiate "
     "unleash lead complete execute perpetrate commit claim".split()
@@ -599,6 +600,18 @@ def _light_verb_rule(token: Token, lexicon: EventLexicon) -> tuple[TriggerRule, 
     return None
 
 
+def _takes_a_place(token: Token) -> bool:
+    """A verb of taking territory whose object is a person ("captured him", "Uighurs were
+    captured") reports a capture of people, placed like any other event."""
+    taken = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+    def placeish(t: Token) -> bool:
+        if t.pos_ == "PRON" or t.tag_ == "NNPS":
+            return False  # "him", "Uighurs"
+        return t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "LOC", "FAC") or _place_noun(t) \
+            or t.lemma_.lower() in ("territory", "land", "control", "ground", "position", "point", "site", "area")
+    return not taken or any(placeish(t) for t in taken)
+
+
 def _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
     is_noun = token.pos_ in ("NOUN", "PROPN")
     source_token = _noun_source(token) if is_noun else _subject(token)
@@ -619,9 +632,12 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if source_type in ("state", "government", "military"):
             sub_type = rule.acled_sub_event_type_if_state
     located: list[tuple[GeoMatch | None, str | None, list[Token]]] = []
-    if rule.takes_territory and not is_noun:
+    if rule.takes_territory and not is_noun and _takes_a_place(token):
         # Taking places: each place taken is its own event, placed where it is.
-        located = [x for x in places_taken(token, actors, places) if x[0] is not None or x[2][0].ent_type_ in ("GPE", "LOC", "FAC")]
+        passive = any(c.dep_ == "nsubjpass" for c in token.children)
+        located = [x for x in _object_places(token, places) if x[0] is not None] if passive else []
+        if not located:
+            located = [x for x in places_taken(token, actors, places) if x[0] is not None or x[2][0].ent_type_ in ("GPE", "LOC", "FAC")]
         if not located:
             located = [x for x in _object_places(token, places) if x[0] is not None]
         if located:
@@ -636,7 +652,11 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if match is not None and target is not None and any(target.token_start <= t.i < target.token_end for t in toks):
             match, toks = None, []  # "sanctions on Iran": Iran is who it is aimed at, not where it happened
         text = match.text if match else None
-        span = nearest_place_span(token, sentence, _actor_tokens(source, target), places)
+        # A place attacked, raided or protested in is where it happened; a country sanctioned or
+        # accused is who the event is aimed at.
+        aimed_at = target if target is None or rule.event_type not in PLACED_BY_TARGET \
+            or actors.actors[target.actor_id].actor_type in ("armed_group", "international_org", "media", "organization") else None
+        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places)
         if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
@@ -722,8 +742,10 @@ def _place_distance(trigger: Token, root: Token) -> int:
     distance = _tree_distance(trigger, head)
     if trigger not in head.ancestors:
         distance += 1  # outside the trigger's own phrase: another clause's place ("officials in Baghdad said …")
-    if root.dep_ == "poss" or (root.dep_ in ("compound", "nmod", "amod") and head is root):
+    if root.dep_ == "poss":
         distance += 1
+    if root.dep_ in ("compound", "nmod", "amod") and head.i == root.i:
+        distance += 2  # "a U.S. patrol", "a Belgrade bus": a place only when nothing better is named
     if root.dep_ == "pobj" and root.head.lower_ in ("of", "from") and root.head.head.lower_ in DIRECTION_WORDS | {"km", "kilometer", "kilometre", "mile", "kilometers", "kilometres", "miles"}:
         distance += 3
     return distance
@@ -743,9 +765,11 @@ def place_candidates(sentence: Span) -> list[Span]:
     for ent in sentence.ents:
         if ent.label_ not in ("GPE", "LOC", "FAC") or _is_clock_word(ent.root):
             continue
-        if ent.root.dep_ in ("compound", "amod", "nmod") and not _place_noun(ent.root.head) \
-                and ent.root.head.pos_ in ("NOUN", "PROPN") and ent.root.head.ent_type_ not in ("GPE", "LOC", "FAC"):
-            continue  # "US soldiers", "Syrian Arab Army": whose, not where
+        thing = ent.root.head
+        if ent.root.dep_ in ("compound", "amod", "nmod") and not _place_noun(thing) \
+                and thing.pos_ in ("NOUN", "PROPN") and thing.ent_type_ not in ("GPE", "LOC", "FAC") \
+                and not (thing.dep_ == "pobj" and thing.head.lower_ in LOCATION_PREPOSITIONS):
+            continue  # "US soldiers", "Syrian Arab Army": whose, not where (but "on a Belgrade bus" is where)
         found.append(ent)
     for token in sentence:
         if token.ent_type_ in NOT_PLACE_LABELS or token.ent_type_ == "NORP" or _is_clock_word(token):
@@ -764,9 +788,10 @@ def place_candidates(sentence: Span) -> list[Span]:
             if token.ent_type_ in ("PERSON", "ORG") or not (token.pos_ == "PROPN" or _place_noun(token)):
                 continue
         elif token.dep_ in ("compound", "poss", "nmod") and token.pos_ == "PROPN" and _place_noun(token.head):
-            if token.ent_type_ in ("PERSON", "ORG") and token.dep_ != "poss":
-                continue
-            found.append(_entity_span(token))  # "Huriwa district", "Bishkek's central streets"
+            if token.ent_type_ in ("ORG", "PERSON", "NORP") and token.head.ent_type_ == token.ent_type_ and token.head.ent_iob_ == "I" \
+                    and token.head.lemma_.lower() in REGION_NOUNS | SETTLEMENT_NOUNS:
+                continue  # "the Islamic State of Iraq": one name of a group, not a place noun
+            found.append(_name_of(token))  # "Huriwa district", "Bishkek's central streets"
             continue
         else:
             continue
@@ -778,6 +803,16 @@ def place_candidates(sentence: Span) -> list[Span]:
                 found.append(_entity_span(names[-1]))  # "in Silopi town"
     unique = {(s.start, s.end): s for s in found}
     return [unique[k] for k in sorted(unique)]
+
+
+def _name_of(token: Token) -> Span:
+    """The proper name a modifier token ends or heads, without the noun it modifies: "Sayidda
+    Zaynab" of "the Sayidda Zaynab district" (an entity span may run on over the noun)."""
+    names = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "case", "punct", "amod") or t.text in ("-", "‘", "'")]
+    start = min(t.i for t in names)
+    while start < token.i and (token.doc[start].is_punct or token.doc[start].is_lower):
+        start += 1
+    return token.doc[start : token.i + 1]
 
 
 def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
@@ -803,7 +838,9 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     that are the event's source or target actor are not its location.
     """
     candidates = [span for span in place_candidates(sentence) if not (
-        any(t.i in excluded for t in span) or span.root.dep_ == "nsubj"  # a place doing something is an actor there
+        any(t.i in excluded for t in span)
+        or span.root.dep_ == "nsubj"  # a place doing something is an actor there
+        or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
         or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
     )]  # "Moscow's aerial backing": whose, not where
     best, best_key = None, None
@@ -867,13 +904,16 @@ def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
     root = span.root
     known = places is not None and places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False) is not None
     head = _phrase_head(root)
-    if root.dep_ == "pobj" and head is root and root.head.lower_ not in LOCATION_PREPOSITIONS:
+    if root.dep_ == "pobj" and head.i == root.i and root.head.lower_ not in LOCATION_PREPOSITIONS:
         return 2  # "from Marin County", "shifted to Guantanamo Bay", "Grapes of Wrath": not where it happened
-    if head is not root and head.lemma_.lower() in SITE_NOUNS and not known:
+    if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP"):
+        return 2  # "the KNU headquarters at Manerplaw": whose headquarters, not where
+    if head.lemma_.lower() in SITE_NOUNS and (not known or root.ent_type_ in ("ORG", "PERSON")):
         return 1
-    if head is root and (span.label_ in ("FAC", "ORG") or root.ent_type_ in ("FAC", "ORG")):
-        return 0 if known else 1
-    if root.dep_ in ("dobj", "nsubjpass") and root.ent_type_ not in ("GPE", "LOC") and not known and head is root:
+    if head.lemma_.lower() in SITE_NOUNS and root.dep_ != "poss" and places is not None \
+            and (place := places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)) is not None and place.is_country:
+        return 2  # "the US military base in Habbaniya": whose base, not where
+    if root.dep_ in ("dobj", "nsubjpass") and root.ent_type_ not in ("GPE", "LOC") and not known and head.i == root.i:
         return 2
     return 0
 
