@@ -656,7 +656,9 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         # accused is who the event is aimed at.
         aimed_at = target if target is None or rule.event_type not in PLACED_BY_TARGET \
             or actors.actors[target.actor_id].actor_type in ("armed_group", "international_org", "media", "organization") else None
-        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places)
+        groups = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type not in ("state", "person", "other")
+                           for i in range(m.token_start, m.token_end))
+        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups)
         if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
@@ -829,13 +831,15 @@ def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
     return 0
 
 
-def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], places: "PlaceResolver | None" = None) -> Span | None:
+def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], places: "PlaceResolver | None" = None,
+                       group_tokens: frozenset[int] = frozenset()) -> Span | None:
     """The place named closest to the trigger in the parse (ties: a town the gazetteer knows,
     then closest in the text).
 
     A sentence can name many places (where the reporter is, where an actor is from, where the
     event happened); the event's own place is the one its clause governs most directly. Places
-    that are the event's source or target actor are not its location.
+    that are the event's source or target actor are not its location, and names of groups and
+    people (``group_tokens``: "the Syrian Arab Army's checkpoints") are a last resort.
     """
     candidates = [span for span in place_candidates(sentence) if not (
         any(t.i in excluded for t in span)
@@ -846,8 +850,9 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     best, best_key = None, None
     for span in candidates:
         root = span.root
+        group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") else 0
         key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
-               + _naming_penalty(span, candidates, places), _familiarity(span, places), abs(root.i - trigger.i))
+               + _naming_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
@@ -914,7 +919,7 @@ def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
             and (place := places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)) is not None and place.is_country:
         return 2  # "the US military base in Habbaniya": whose base, not where
     if root.dep_ in ("dobj", "nsubjpass") and root.ent_type_ not in ("GPE", "LOC") and not known and head.i == root.i:
-        return 2
+        return 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to
     return 0
 
 
