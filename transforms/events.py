@@ -658,7 +658,9 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
             or actors.actors[target.actor_id].actor_type in ("armed_group", "international_org", "media", "organization") else None
         groups = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type not in ("state", "person", "other")
                            for i in range(m.token_start, m.token_end))
-        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups)
+        states = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type == "state"
+                           for i in range(m.token_start, m.token_end))
+        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups, states)
         if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
@@ -832,7 +834,7 @@ def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
 
 
 def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], places: "PlaceResolver | None" = None,
-                       group_tokens: frozenset[int] = frozenset()) -> Span | None:
+                       group_tokens: frozenset[int] = frozenset(), state_tokens: frozenset[int] = frozenset()) -> Span | None:
     """The place named closest to the trigger in the parse (ties: a town the gazetteer knows,
     then closest in the text).
 
@@ -851,6 +853,11 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     for span in candidates:
         root = span.root
         group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") else 0
+        if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
+            group = 2  # "the US military base in Habbaniya": whose base, not where
+        if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and root.ent_type_ not in ("GPE", "LOC", "FAC") \
+                and not _place_noun(root):
+            group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to
         key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
                + _naming_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
         if best_key is None or key < best_key:
