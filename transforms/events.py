@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
+from typing import Callable, Iterable
 
 from spacy.tokens import Doc, Span, Token
 
@@ -42,7 +42,8 @@ SITE_NOUNS = frozenset(
     "gulf bay plain plains plateau desert airport airbase base station square street streets road highway bridge dam "
     "field fields farm farms front sector flank countryside axis corridor market mosque church temple hospital school "
     "university campus checkpoint compound palace residence home house building prison jail hotel restaurant "
-    "crossing junction port harbour harbor wharf yard park stadium embassy ministry headquarters".split()
+    "crossing junction port harbour harbor wharf yard park stadium embassy ministry headquarters "
+    "part end side section waters sky skies".split()
 )
 PLACE_NOUNS = SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS | SITE_NOUNS
 """Nouns that name a kind of place, whose proper-noun modifier or "of" complement is a place name."""
@@ -760,7 +761,7 @@ def _is_clock_word(token: Token) -> bool:
     return bool(CLOCK_WORD.match(token.text))
 
 
-def place_candidates(sentence: Span) -> list[Span]:
+def place_candidates(sentence: Span, is_place: Callable[[str], bool] | None = None) -> list[Span]:
     """Spans of a sentence that name places: GPE/LOC/FAC entities, and any proper name governed
     by a locative preposition ("in Reshimbagh"), naming a place noun ("Amriya district",
     "Bishkek's central streets") or what a place noun is "of" ("the village of Bassima"), since
@@ -789,8 +790,16 @@ def place_candidates(sentence: Span) -> list[Span]:
                 continue  # "100 km from the town of Qaim": a reference point, not the place
         elif token.dep_ in ("dobj", "nsubjpass", "npadvmod"):
             # "attacked Damboa town", "patrolled Harare": the object is the place itself.
-            if token.ent_type_ in ("PERSON", "ORG") or not (token.pos_ == "PROPN" or _place_noun(token)):
-                continue
+            if (token.ent_type_ in ("PERSON", "ORG") and not (is_place is not None and is_place(_entity_span(token).text))) \
+                    or not (token.pos_ == "PROPN" or _place_noun(token)):
+                continue  # "shot Oudeh" (but "bombed Halabja", a known town tagged PERSON)
+        elif token.dep_ == "appos" and token.pos_ == "PROPN" and _place_noun(token.head):
+            found.append(_entity_span(token))  # "outside the regional capital, Grozny"
+            continue
+        elif token.dep_ in ("compound", "nmod") and token.pos_ == "PROPN" and token.head.ent_type_ in ("DATE", "TIME") \
+                and token.ent_type_ not in ("DATE", "TIME"):
+            found.append(_name_of(token))  # "patrolled Harare Saturday": the parser joins the name to the day
+            continue
         elif token.dep_ in ("compound", "poss", "nmod") and token.pos_ == "PROPN" and _place_noun(token.head):
             if token.ent_type_ in ("ORG", "PERSON", "NORP") and token.head.ent_type_ == token.ent_type_ and token.head.ent_iob_ == "I" \
                     and token.head.lemma_.lower() in REGION_NOUNS | SETTLEMENT_NOUNS:
@@ -843,7 +852,8 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     that are the event's source or target actor are not its location, and names of groups and
     people (``group_tokens``: "the Syrian Arab Army's checkpoints") are a last resort.
     """
-    candidates = [span for span in place_candidates(sentence) if not (
+    is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
+    candidates = [span for span in place_candidates(sentence, is_place) if not (
         any(t.i in excluded for t in span)
         or span.root.dep_ == "nsubj"  # a place doing something is an actor there
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
@@ -1009,8 +1019,9 @@ def _objects_and_subject(token: Token) -> list[Token]:
 
 def _finite_acl(verb: Token) -> bool:
     """ "A hand grenade detonated Thursday": small parsers attach a finite main verb to its
-    subject as a modifier; a past-tense or present-tense form is not a participle."""
-    return verb.dep_ == "acl" and verb.tag_ in ("VBD", "VBZ", "VBP")
+    subject as a modifier; a past-tense or present-tense form is not a participle, and a
+    sentence whose root is the noun has no other main verb."""
+    return verb.dep_ == "acl" and (verb.tag_ in ("VBD", "VBZ", "VBP") or verb.head.dep_ == "ROOT")
 
 
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
