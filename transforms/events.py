@@ -857,6 +857,7 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         any(t.i in excluded for t in span)
         or span.root.dep_ == "nsubj"  # a place doing something is an actor there
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
+        or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
         or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
     )]  # "Moscow's aerial backing": whose, not where
     best, best_key = None, None
