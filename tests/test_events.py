@@ -194,3 +194,51 @@ def test_location_outcome_needs_the_event_at_the_verb_and_an_overlapping_place()
     assert location_outcome((40, 45), [(30, 36)], events) == (True, False)
     assert location_outcome((50, 55), [(30, 36)], events) == (False, False)
     assert not is_location_span("in a town", (3, 3)) and is_location_span("in Mosul", (3, 8))
+
+
+PLACEMENT_CASES = {
+    # pattern: (sentence, trigger, words the location_text must contain)
+    "a district's name beats the city it is 'of'": (
+        "A car bomb exploded in the Zafaraniyah district of southern Baghdad on Monday.", "exploded", "Zafaraniyah"),
+    "a city's 'of' names it, its compound is the region": (
+        "Israeli soldiers shot dead two Palestinians in the West Bank city of Nablus on Friday.", "shot", "Nablus"),
+    "a possessor contains the place": (
+        "A roadside bomb killed six people in Baghdad's western Amriya district on Thursday.", "killed", "Amriya"),
+    "a reference point is not the place": (
+        "Elsewhere north of Baghdad, three soldiers were killed in a bomb attack in Yathrib.", "killed", "Yathrib"),
+    "an area's name beats its city": (
+        "Gunmen shot dead a trader outside his shop in Eidgah area of Karachi.", "shot", "Eidgah"),
+    "another clause's place is not the event's": (
+        "Officials in Abuja said gunmen killed five villagers in Gwoza on Sunday.", "killed", "Gwoza"),
+    "a verb of doing reports its object event": (
+        "The army continued its offensive in the Hama countryside on Tuesday.", "continued", "Hama"),
+    "a verb of happening reports its subject event": (
+        "The attack occurred in Potiskum on Friday.", "occurred", "Potiskum"),
+    "there was an event": (
+        "There was an attack in Wukari early in the morning.", "was", "Wukari"),
+}
+
+
+@pytest.mark.parametrize("sentence, trigger, place", PLACEMENT_CASES.values(), ids=PLACEMENT_CASES.keys())
+def test_event_is_placed_at_its_own_place(extract_text, sentence, trigger, place):
+    rows = extract_text(sentence)
+    at_trigger = [e for e in rows["events"] if e["trigger"] == trigger]
+    assert at_trigger, f"no event at {trigger!r}: {[(e['trigger'], e['location_text']) for e in rows['events']]}"
+    e = at_trigger[0]
+    assert e["location_text"] is not None and place in e["location_text"]
+    assert place in rows["text"][e["location_char_start"]:e["location_char_end"]]
+
+
+MODALITY_PLACEMENT_CASES = {
+    "negated event keeps its place": ("Police did not arrest anyone in Nairobi on Monday.", "arrest", "negated", "Nairobi"),
+    "future event keeps its place": ("Troops will patrol the streets of Harare on Monday.", "patrol", "future", "Harare"),
+    "reported event inside a statement": (
+        "Officials in Abuja said gunmen killed five villagers in Gwoza on Sunday.", "killed", "asserted", "Gwoza"),
+}
+
+
+@pytest.mark.parametrize("sentence, trigger, modality, place", MODALITY_PLACEMENT_CASES.values(), ids=MODALITY_PLACEMENT_CASES.keys())
+def test_event_place_does_not_depend_on_its_modality(extract_text, sentence, trigger, modality, place):
+    e = next(e for e in extract_text(sentence)["events"] if e["trigger"] == trigger)
+    assert e["modality"] == modality
+    assert e["location_text"] == place and e["location_name"] == place

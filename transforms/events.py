@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable
+from typing import Callable, Iterable
 
 from spacy.tokens import Doc, Span, Token
 
@@ -27,10 +27,26 @@ INTENT_HEADS = frozenset(
 LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within"])
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
+CITY_NOUNS = frozenset("town city village capital port hamlet settlement municipality commune camp".split())
+"""Places whose "of" complement is their name ("the city of Homs"), unlike a district's or a street's."""
+DIRECTION_WORDS = frozenset("north south east west northeast northwest southeast southwest".split())
+CLOCK_WORD = re.compile(r"^[AaPp]\.?[Mm]\.?$")
+LARGE_REGION_NOUNS = REGION_NOUNS - {"district", "area"}
+"""Regions that contain towns; a "district" or "area" is as often part of a city."""
 SETTLEMENT_NOUNS = frozenset(
     "town city village capital port district neighbourhood neighborhood camp locality hamlet settlement "
     "municipality commune suburb quarter township".split()
 )
+SITE_NOUNS = frozenset(
+    "island peninsula coast coastline border frontier mountain mountains mount hill hills hilltop valley river lake sea "
+    "gulf bay plain plains plateau desert airport airbase base station square street streets road highway bridge dam "
+    "field fields farm farms front sector flank countryside axis corridor market mosque church temple hospital school "
+    "university campus checkpoint compound palace residence home house building prison jail hotel restaurant "
+    "crossing junction port harbour harbor wharf yard park stadium embassy ministry headquarters "
+    "part end side section waters sky skies".split()
+)
+PLACE_NOUNS = SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS | SITE_NOUNS
+"""Nouns that name a kind of place, whose proper-noun modifier or "of" complement is a place name."""
 ACLED_EVENT_TYPE_OF = {
     **dict.fromkeys(["Government regains territory", "Non-state actor overtakes territory", "Armed clash"], "Battles"),
     **dict.fromkeys(["Excessive force against protesters", "Protest with intervention", "Peaceful protest"], "Protests"),
@@ -43,6 +59,17 @@ ACLED_EVENT_TYPE_OF = {
                      "Non-violent transfer of territory", "Other"], "Strategic developments"),
 }
 """ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
+PLACED_BY_TARGET = frozenset(["ASSAULT", "COERCE", "PROTEST", "MOBILIZE"])
+CONDUCT_VERBS = frozenset(
+    "continue begin start launch resume renew conduct stage mount wage intensify escalate expand end initiate "
+    "unleash lead complete execute perpetrate commit claim".split()
+)
+"""Verbs whose object is the event they report ("began an offensive", "renewed their assault")."""
+PHRASAL_CONDUCT_VERBS = frozenset([("carry", "out"), ("step", "up"), ("call", "off")])
+HAPPEN_VERBS = frozenset("occur happen erupt begin start continue end intensify escalate resume spread rage unfold "
+                         "hit strike rock kill".split())
+"""Verbs whose subject is the event they report ("the attack occurred", "an explosion rocked")."""
+PHRASAL_HAPPEN_VERBS = frozenset([("break", "out"), ("take", "place"), ("go", "off"), ("flare", "up")])
 LIGHT_VERB_IDIOMS = frozenset([("take", "place"), ("take", "part")])
 NOT_PLACE_LABELS = frozenset(["DATE", "TIME", "MONEY", "CARDINAL", "ORDINAL", "PERCENT", "QUANTITY"])
 PLACE_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "NORP", "PERSON", "ORG"])
@@ -184,6 +211,13 @@ class Event:
     place_tokens: list[Token] = field(default_factory=list)
     sources: list[Mention] = field(default_factory=list)
     targets: list[Mention] = field(default_factory=list)
+    event_noun: Token | None = None
+    """The noun a verb of doing or happening reports ("began an *offensive*"), whose modifiers
+    and objects describe the event as much as the verb's do."""
+
+    @property
+    def described_by(self) -> list[Token]:
+        return [self.trigger] if self.event_noun is None else [self.trigger, self.event_noun]
 
     @property
     def location_offsets(self) -> tuple[int, int] | None:
@@ -529,17 +563,54 @@ def extract_events(
         if _is_heading(sentence):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
-            if token.dep_ == "amod" and token.pos_ == "VERB":
+            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD":
                 continue  # "US-backed", "rebel-held": a description, not a report of an event
             if token.dep_ == "compound" and token.head.lemma_.lower() in ARMED_NOUNS | EQUIPMENT_NOUNS:
                 continue  # "riot police", "riot gear": a kind of force, not an event
-            rule = lexicon.match(token)
+            rule, event_noun = lexicon.match(token), None
+            if rule is None:
+                rule, event_noun = _light_verb_rule(token, lexicon) or (None, None)
             if rule is None or rule.event_type not in lexicon.types:
                 continue
-            events.extend(
-                _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
-            )
+            built = _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
+            for e in built:
+                e.event_noun = event_noun
+            events.extend(built)
     return refine_acled(_drop_nested_duplicates(events), actors)
+
+
+def _light_verb_rule(token: Token, lexicon: EventLexicon) -> tuple[TriggerRule, Token] | None:
+    """ "Continued their assault", "the attack occurred", "clashes broke out", "there was an
+    attack": a verb of doing, starting or happening whose object or subject is an event noun
+    reports that event; the verb is its trigger and the noun's rule types it."""
+    if token.pos_ not in ("VERB", "AUX"):
+        return None
+    lemma = token.lemma_.lower()
+    arguments: list[Token] = []
+    if lemma in CONDUCT_VERBS or (lemma, next((c.lower_ for c in token.children if c.dep_ == "prt"), "")) in PHRASAL_CONDUCT_VERBS:
+        arguments += [c for c in token.children if c.dep_ == "dobj"]
+    if lemma in HAPPEN_VERBS or (lemma, next((c.lower_ for c in token.children if c.dep_ in ("prt", "dobj")), "")) in PHRASAL_HAPPEN_VERBS:
+        arguments += [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
+    if lemma == "be" and any(c.dep_ == "expl" for c in token.children):
+        arguments += [c for c in token.children if c.dep_ in ("attr", "nsubj")]  # "there was an attack"
+    for noun in arguments:
+        if noun.pos_ == "NOUN":
+            rule = lexicon.match(noun)
+            if rule is not None:
+                return rule, noun
+    return None
+
+
+def _takes_a_place(token: Token) -> bool:
+    """A verb of taking territory whose object is a person ("captured him", "Uighurs were
+    captured") reports a capture of people, placed like any other event."""
+    taken = [c for c in token.children if c.dep_ in ("dobj", "nsubjpass")]
+    def placeish(t: Token) -> bool:
+        if t.pos_ == "PRON" or t.tag_ == "NNPS":
+            return False  # "him", "Uighurs"
+        return t.pos_ == "PROPN" or t.ent_type_ in ("GPE", "LOC", "FAC") or _place_noun(t) \
+            or t.lemma_.lower() in ("territory", "land", "control", "ground", "position", "point", "site", "area")
+    return not taken or any(placeish(t) for t in taken)
 
 
 def _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
@@ -562,9 +633,12 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if source_type in ("state", "government", "military"):
             sub_type = rule.acled_sub_event_type_if_state
     located: list[tuple[GeoMatch | None, str | None, list[Token]]] = []
-    if rule.takes_territory and not is_noun:
+    if rule.takes_territory and not is_noun and _takes_a_place(token):
         # Taking places: each place taken is its own event, placed where it is.
-        located = [x for x in places_taken(token, actors, places) if x[0] is not None or x[2][0].ent_type_ in ("GPE", "LOC", "FAC")]
+        passive = any(c.dep_ == "nsubjpass" for c in token.children)
+        located = [x for x in _object_places(token, places) if x[0] is not None] if passive else []
+        if not located:
+            located = [x for x in places_taken(token, actors, places) if x[0] is not None or x[2][0].ent_type_ in ("GPE", "LOC", "FAC")]
         if not located:
             located = [x for x in _object_places(token, places) if x[0] is not None]
         if located:
@@ -579,9 +653,16 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if match is not None and target is not None and any(target.token_start <= t.i < target.token_end for t in toks):
             match, toks = None, []  # "sanctions on Iran": Iran is who it is aimed at, not where it happened
         text = match.text if match else None
-        span = nearest_place_span(token, sentence, _actor_tokens(source, target))
-        if span is not None and match is not None and toks and \
-                _place_distance(token, toks[0]) + (match.precision == 3) <= _place_distance(token, span.root) + _coarseness(span):
+        # A place attacked, raided or protested in is where it happened; a country sanctioned or
+        # accused is who the event is aimed at.
+        aimed_at = target if target is None or rule.event_type not in PLACED_BY_TARGET \
+            or actors.actors[target.actor_id].actor_type in ("armed_group", "international_org", "media", "organization") else None
+        groups = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type not in ("state", "person", "other")
+                           for i in range(m.token_start, m.token_end))
+        states = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type == "state"
+                           for i in range(m.token_start, m.token_end))
+        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups, states)
+        if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
             toks, text = list(span), _place_text(span)
@@ -620,6 +701,11 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
     return events
 
 
+def _same_place_text(a: str, b: str) -> bool:
+    a, b = a.lower(), b.lower()
+    return a in b or b in a
+
+
 def _actor_tokens(*mentions: Mention | None) -> set[int]:
     return {i for m in mentions if m is not None for i in range(m.token_start, m.token_end)}
 
@@ -638,75 +724,221 @@ def _tree_distance(a: Token, b: Token) -> int:
     return len(path_a) + 50
 
 
+def _place_noun(token: Token) -> bool:
+    return token.lemma_.lower() in PLACE_NOUNS or token.lower_ in PLACE_NOUNS
+
+
+def _phrase_head(root: Token) -> Token:
+    """The noun a place name stands for in its phrase: "district" for "Amriya district" and
+    "Baghdad's … district", "town" for "the town of Baiji", else the name itself."""
+    if root.dep_ in ("compound", "nmod", "amod", "poss") and _place_noun(root.head):
+        return root.head
+    if root.dep_ == "pobj" and root.head.lower_ == "of" and _place_noun(root.head.head):
+        return root.head.head
+    return root
+
+
 def _place_distance(trigger: Token, root: Token) -> int:
-    """Parse distance from a trigger to a place name, counting "the West Bank town of Tulkarm" as
-    naming Tulkarm (the town) more directly than the West Bank (its region)."""
-    distance = _tree_distance(trigger, root)
-    if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS:
-        return distance - 2
-    if root.dep_ in ("compound", "poss", "nmod", "amod"):
-        return distance + 1
+    """Parse distance from a trigger to the phrase a place name heads or names ("the West Bank
+    town of Tulkarm", "Amriya district"), longer for a possessor that contains the place
+    ("Baghdad's Amriya district"), a name modifying a non-place noun ("US soldiers") and a
+    reference point ("20 km north of Baghdad")."""
+    head = _phrase_head(root)
+    distance = _tree_distance(trigger, head)
+    if trigger not in head.ancestors:
+        distance += 1  # outside the trigger's own phrase: another clause's place ("officials in Baghdad said …")
+    if root.dep_ == "poss":
+        distance += 1
+    if root.dep_ in ("compound", "nmod", "amod") and head.i == root.i:
+        distance += 2  # "a U.S. patrol", "a Belgrade bus": a place only when nothing better is named
+    if root.dep_ == "pobj" and root.head.lower_ in ("of", "from") and root.head.head.lower_ in DIRECTION_WORDS | {"km", "kilometer", "kilometre", "mile", "kilometers", "kilometres", "miles"}:
+        distance += 3
     return distance
 
 
-def place_candidates(sentence: Span) -> list[Span]:
+def _is_clock_word(token: Token) -> bool:
+    """ "8:30 A.M.", "10 a.m.": small models tag the suffix as a proper noun."""
+    return bool(CLOCK_WORD.match(token.text))
+
+
+def place_candidates(sentence: Span, is_place: Callable[[str], bool] | None = None) -> list[Span]:
     """Spans of a sentence that name places: GPE/LOC/FAC entities, and any proper name governed
-    by a locative preposition ("in Reshimbagh"), since small models often mislabel unknown places."""
-    found: list[Span] = [ent for ent in sentence.ents if ent.label_ in ("GPE", "LOC", "FAC")]
+    by a locative preposition ("in Reshimbagh"), naming a place noun ("Amriya district",
+    "Bishkek's central streets") or what a place noun is "of" ("the village of Bassima"), since
+    small models often mislabel unknown places."""
+    found: list[Span] = []
+    for ent in sentence.ents:
+        if ent.label_ not in ("GPE", "LOC", "FAC") or _is_clock_word(ent.root):
+            continue
+        thing = ent.root.head
+        if ent.root.dep_ in ("compound", "amod", "nmod") and not _place_noun(thing) \
+                and thing.pos_ in ("NOUN", "PROPN") and thing.ent_type_ not in ("GPE", "LOC", "FAC") \
+                and not (thing.dep_ == "pobj" and thing.head.lower_ in LOCATION_PREPOSITIONS):
+            continue  # "US soldiers", "Syrian Arab Army": whose, not where (but "on a Belgrade bus" is where)
+        found.append(ent)
     for token in sentence:
-        if token.ent_type_ in NOT_PLACE_LABELS or token.ent_type_ == "NORP":
+        if token.ent_type_ in NOT_PLACE_LABELS or token.ent_type_ == "NORP" or _is_clock_word(token):
             continue
         if token.dep_ == "pobj":
             # Under a locative preposition even a name tagged PERSON is a place ("inside Kafr Sousah").
             prep = token.head.lower_
             noun = token.head.head
-            placed_noun = noun.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS and (
-                noun.dep_ in ("dobj", "nsubjpass", "npadvmod", "appos", "conj")
+            placed_noun = _place_noun(noun) and (
+                noun.dep_ in ("dobj", "nsubjpass", "npadvmod", "appos", "conj", "nsubj")
                 or (noun.dep_ == "pobj" and noun.head.lower_ in LOCATION_PREPOSITIONS | {"of"}))
             if not (prep in LOCATION_PREPOSITIONS or (prep == "of" and placed_noun)):
                 continue  # "100 km from the town of Qaim": a reference point, not the place
         elif token.dep_ in ("dobj", "nsubjpass", "npadvmod"):
             # "attacked Damboa town", "patrolled Harare": the object is the place itself.
-            if token.ent_type_ in ("PERSON", "ORG") or not (token.pos_ == "PROPN" or token.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS):
-                continue
+            if (token.ent_type_ in ("PERSON", "ORG") and not (is_place is not None and is_place(_entity_span(token).text))) \
+                    or not (token.pos_ == "PROPN" or _place_noun(token)):
+                continue  # "shot Oudeh" (but "bombed Halabja", a known town tagged PERSON)
+        elif token.dep_ == "appos" and token.pos_ == "PROPN" and _place_noun(token.head):
+            found.append(_entity_span(token))  # "outside the regional capital, Grozny"
+            continue
+        elif token.dep_ in ("compound", "nmod") and token.pos_ == "PROPN" and token.head.ent_type_ in ("DATE", "TIME") \
+                and token.ent_type_ not in ("DATE", "TIME"):
+            found.append(_name_of(token))  # "patrolled Harare Saturday": the parser joins the name to the day
+            continue
+        elif token.dep_ in ("compound", "poss", "nmod") and token.pos_ == "PROPN" and _place_noun(token.head):
+            if token.ent_type_ in ("ORG", "PERSON", "NORP") and token.head.ent_type_ == token.ent_type_ and token.head.ent_iob_ == "I" \
+                    and token.head.lemma_.lower() in REGION_NOUNS | SETTLEMENT_NOUNS:
+                continue  # "the Islamic State of Iraq": one name of a group, not a place noun
+            found.append(_name_of(token))  # "Huriwa district", "Bishkek's central streets"
+            continue
         else:
             continue
         if token.pos_ == "PROPN":
             found.append(_entity_span(token))
-        elif token.lemma_.lower() in SETTLEMENT_NOUNS | REGION_NOUNS:
-            names = [c for c in token.children if c.dep_ == "compound" and c.pos_ == "PROPN"]
+        elif _place_noun(token):
+            names = [c for c in token.children if c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN"]
             if names:
                 found.append(_entity_span(names[-1]))  # "in Silopi town"
     unique = {(s.start, s.end): s for s in found}
     return [unique[k] for k in sorted(unique)]
 
 
-def _coarseness(span: Span) -> int:
-    """1 for a region named as such ("Kandahar province"), so a town at the same distance wins."""
+def _name_of(token: Token) -> Span:
+    """The proper name a modifier token ends or heads, without the noun it modifies: "Sayidda
+    Zaynab" of "the Sayidda Zaynab district" (an entity span may run on over the noun)."""
+    names = [t for t in token.subtree if t.i <= token.i and t.dep_ not in ("det", "case", "punct", "amod") or t.text in ("-", "‘", "'")]
+    start = min(t.i for t in names)
+    while start < token.i and (token.doc[start].is_punct or token.doc[start].is_lower):
+        start += 1
+    return token.doc[start : token.i + 1]
+
+
+def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
+    """1 for a region named as such ("Kandahar province") or a country, so a town at the same
+    distance wins: news names the containing places of the one where it happened."""
     after = span.doc[span.end] if span.end < len(span.doc) else None
-    region = (after is not None and after.lemma_.lower() in REGION_NOUNS) or span.root.head.lemma_.lower() in REGION_NOUNS
-    return 1 if region else 0
+    region = (after is not None and after.lemma_.lower() in LARGE_REGION_NOUNS) or span.root.head.lemma_.lower() in LARGE_REGION_NOUNS
+    if region:
+        return 1
+    if places is not None:
+        place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
+        if place is not None and place.is_country:
+            return 1
+    return 0
 
 
-def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int]) -> Span | None:
-    """The place named closest to the trigger in the parse (ties: closest in the text).
+def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], places: "PlaceResolver | None" = None,
+                       group_tokens: frozenset[int] = frozenset(), state_tokens: frozenset[int] = frozenset()) -> Span | None:
+    """The place named closest to the trigger in the parse (ties: a town the gazetteer knows,
+    then closest in the text).
 
     A sentence can name many places (where the reporter is, where an actor is from, where the
     event happened); the event's own place is the one its clause governs most directly. Places
-    that are the event's source or target actor are not its location.
+    that are the event's source or target actor are not its location, and names of groups and
+    people (``group_tokens``: "the Syrian Arab Army's checkpoints") are a last resort.
     """
+    is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
+    candidates = [span for span in place_candidates(sentence, is_place) if not (
+        any(t.i in excluded for t in span)
+        or span.root.dep_ == "nsubj"  # a place doing something is an actor there
+        or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
+        or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
+        or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
+    )]  # "Moscow's aerial backing": whose, not where
     best, best_key = None, None
-    for span in place_candidates(sentence):
+    for span in candidates:
         root = span.root
-        if any(t.i in excluded for t in span) or root.dep_ == "nsubj":
-            continue  # a place doing something ("Israel is building …") is an actor there, not a location
-        if root.dep_ == "poss" and root.head.lemma_.lower() not in SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS \
-                and root.head.ent_type_ not in ("GPE", "LOC", "FAC"):
-            continue  # "Moscow's aerial backing": whose, not where
-        key = (_place_distance(trigger, root) + _coarseness(span), abs(root.i - trigger.i))
+        group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") else 0
+        if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
+            group = 2  # "the US military base in Habbaniya": whose base, not where
+        if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and root.ent_type_ not in ("GPE", "LOC", "FAC") \
+                and not _place_noun(root):
+            group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to
+        key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
+               + _naming_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _large_place(span: Span, places: "PlaceResolver | None") -> bool:
+    if places is None:
+        return False
+    place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
+    return place is not None and (place.is_country or place.population >= 100_000)
+
+
+def _naming_penalty(span: Span, candidates: list[Span], places: "PlaceResolver | None") -> int:
+    """Of two names in "X <place noun> of Y", the container loses a step. "The West Bank city of
+    Nablus": a city's "of" names it, X is its region. "The Zafaraniyah district of Baghdad", "the
+    Homs neighbourhood of Baba Amr": for parts of a city either order occurs, and the large known
+    city is the container."""
+    root = span.root
+    def own_names(noun: Token) -> list[Span]:
+        return [c for c in candidates if c.root.i == noun.i or (c.root.head.i == noun.i and c.root.dep_ in ("compound", "nmod", "amod"))]
+    def of_names(noun: Token) -> list[Span]:
+        return [c for c in candidates if c.root.dep_ == "pobj" and c.root.head.lower_ == "of" and c.root.head.head.i == noun.i]
+    if root.dep_ == "pobj" and root.head.lower_ == "of":
+        noun = root.head.head
+        names = [c for c in own_names(noun) if c.root.i != root.i]
+        if names and (_place_noun(noun) or noun.pos_ == "PROPN"):
+            if noun.lemma_.lower() in CITY_NOUNS:
+                return 0
+            return 0 if any(_large_place(c, places) for c in names) and not _large_place(span, places) else 1
+        return 0
+    noun = root.head if root.dep_ in ("compound", "nmod", "amod") else root
+    ofs = [c for c in of_names(noun) if c.root.i != root.i]
+    if ofs and (_place_noun(noun) or noun.pos_ == "PROPN"):
+        if noun.lemma_.lower() in CITY_NOUNS:
+            return 1
+        return 1 if _large_place(span, places) and not any(_large_place(c, places) for c in ofs) else 0
+    return 0
+
+
+def _familiarity(span: Span, places: "PlaceResolver | None") -> int:
+    """Tie-break: a town or city the gazetteer knows (0) before an unknown name (1) or a country (2)."""
+    if places is None:
+        return 1
+    place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
+    if place is None:
+        return 1
+    return 2 if place.is_country else 0
+
+
+def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
+    """News places an event by its town or district: a building or street named beside one
+    ("outside the Victoria Hotel in Warsaw") is a detail, and a bare name as object that is
+    neither tagged nor known as a place ("shot Oudeh") is more likely a person."""
+    root = span.root
+    known = places is not None and places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False) is not None
+    head = _phrase_head(root)
+    if root.dep_ == "pobj" and head.i == root.i and root.head.lower_ not in LOCATION_PREPOSITIONS:
+        return 2  # "from Marin County", "shifted to Guantanamo Bay", "Grapes of Wrath": not where it happened
+    if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP"):
+        return 2  # "the KNU headquarters at Manerplaw": whose headquarters, not where
+    if head.lemma_.lower() in SITE_NOUNS and (not known or root.ent_type_ in ("ORG", "PERSON")):
+        return 1
+    if head.lemma_.lower() in SITE_NOUNS and root.dep_ != "poss" and places is not None \
+            and (place := places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)) is not None and place.is_country:
+        return 2  # "the US military base in Habbaniya": whose base, not where
+    if root.dep_ in ("dobj", "nsubjpass") and root.ent_type_ not in ("GPE", "LOC") and not known and head.i == root.i:
+        return 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to
+    return 0
 
 
 def _object_places(token: Token, places: "PlaceResolver") -> list[tuple[GeoMatch | None, str, list[Token]]]:
@@ -786,18 +1018,30 @@ def _objects_and_subject(token: Token) -> list[Token]:
     return _objects(token) + [c for c in token.children if c.dep_ == "nsubj"]
 
 
+def _finite_acl(verb: Token) -> bool:
+    """ "A hand grenade detonated Thursday": small parsers attach a finite main verb to its
+    subject as a modifier; a past-tense or present-tense form is not a participle, and a
+    sentence whose root is the noun has no other main verb."""
+    return verb.dep_ == "acl" and (verb.tag_ in ("VBD", "VBZ", "VBP") or verb.head.dep_ == "ROOT")
+
+
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
     """A noun trigger that is the object of a verb trigger of the same type is the same event."""
     verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
     noun_triggers = {(e.rule.event_type, e.trigger.i) for e in events if e.trigger.pos_ == "NOUN"}
     verb_sub_type = {o.i: e.acled_sub_event_type for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
+    finite_verb_heads = {(e.rule.event_type, e.trigger.head.i) for e in events if e.trigger.pos_ == "VERB" and _finite_acl(e.trigger)}
     kept = []
     for e in events:
         if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects \
                 and not (e.acled_sub_event_type in MEANS_SUB_TYPES and verb_sub_type.get(e.trigger.i) != e.acled_sub_event_type):
             continue  # "launched attacks": the verb's event already says it (but "killed in an airstrike" says how)
-        if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers:
+        if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers \
+                and not _finite_acl(e.trigger):
             continue  # "airstrikes targeting …": the noun's event already says it
+        if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in finite_verb_heads \
+                and not e.acled_sub_event_type in MEANS_SUB_TYPES:
+            continue  # "a car bomb detonated …" parsed as a modifier: the verb reports it
         if e.trigger.pos_ == "NOUN" and e.source is None and e.target is None and e.plover.quad_class != 4:
             continue  # "more support", "the criticism": a word, not a report of who did what to whom
         kept.append(e)
@@ -919,7 +1163,7 @@ def refine_acled(events: list[Event], actors: DocumentActors) -> list[Event]:
 def _refine_target(e: Event, actors: DocumentActors) -> None:
     """Armed clash when armed actors are hit, Attack when civilians or civilian places are; mob
     violence when a crowd attacks outside a protest; territory retaken from an armed group."""
-    objects = _sub_type_lemmas(e.trigger)
+    objects = {x for t in e.described_by for x in _sub_type_lemmas(t)}
     subjects = _subject_lemmas(e.trigger)
     sub = e.acled_sub_event_type
     if sub == "Attack" and objects & ARMED_NOUNS and not objects & CIVILIAN_PLACES_AND_PEOPLE:
@@ -937,7 +1181,7 @@ def _refine_target(e: Event, actors: DocumentActors) -> None:
                                                for m in actors.mentions if e.sentence.start <= m.token_start < e.sentence.end):
             _recode(e, "Agreement")  # an agreement between the parties to a conflict
     if e.rule.event_type == "ASSAULT" and e.rule.event_mode not in ("capture", "abduct", "sexual", "property"):
-        instruments = {x.lemma_.lower() for c in e.trigger.children if c.dep_ == "prep" and c.lower_ == "with"
+        instruments = {x.lemma_.lower() for t in e.described_by for c in t.children if c.dep_ == "prep" and c.lower_ == "with"
                        for x in c.children if x.dep_ == "pobj"}
         means = [INSTRUMENT_SUB_TYPES[i] for i in sorted(instruments) if i in INSTRUMENT_SUB_TYPES]
         if means and e.acled_sub_event_type not in MEANS_SUB_TYPES - {"Remote explosive/landmine/IED"}:
@@ -963,8 +1207,9 @@ def _refine_protest(group: list[Event], window: list[Event]) -> None:
         return bool(_subject_lemmas(e.trigger) & CROWD_NOUNS) and e.rule.event_type in ("ASSAULT", "PROTEST") \
             and e.rule.event_mode not in (None, "demo", "strike", "obstruct", "hunger", "boycott")
     def crowd_hit(e: Event) -> bool:
-        return e.rule.event_type in ("ASSAULT", "COERCE") and bool(_sub_type_lemmas(e.trigger) & (CROWD_NOUNS | PROTEST_NOUNS)) and (
-            e.rule.event_type == "ASSAULT" or any(c.lower_ in VIOLENT_MANNER for c in e.trigger.children))
+        lemmas = {x for t in e.described_by for x in _sub_type_lemmas(t)}
+        return e.rule.event_type in ("ASSAULT", "COERCE") and bool(lemmas & (CROWD_NOUNS | PROTEST_NOUNS)) and (
+            e.rule.event_type == "ASSAULT" or any(c.lower_ in VIOLENT_MANNER for t in e.described_by for c in t.children))
     def property_damage(e: Event) -> bool:
         return e.rule.event_mode == "property" and (e.source is None or actors_of_crowd(e))
     def actors_of_crowd(e: Event) -> bool:
