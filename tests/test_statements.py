@@ -306,3 +306,51 @@ def test_speaker_phrase_keeps_a_state_after_a_town_and_a_party_in_brackets(extra
     assert find(rows, "the war had changed him")["speaker_phrase"] == "Johnnie Wilson, a veteran from Springfield, Va."
     assert find(rows, "the bill would pass")["speaker_phrase"] == \
         "Rep. Joseph Crowley (D-N.Y.), a leading advocate for human rights"
+
+
+# Given a paragraph, the (speaker, cue, quote fragment) rows that must come out; speaker None means the
+# text names no one who says it (a speaker may carry a title before the name). One case per pattern, named after it.
+GIVEN_EXPECTED = [
+    pytest.param("Senator Ruth Adler seemed hopeful that the talks would resume in March.",
+                 [("Ruth Adler", "seem", "the talks would resume in March")], id="seemed hopeful is the person's stance"),
+    pytest.param("The new tax plan appears to favour large landowners over tenant farmers.",
+                 [(None, "appear", "new tax plan appears to favour large landowners")], id="appears to is the writer's view of the subject"),
+    pytest.param("Asked whether he would run again, Governor Tom Reyes smiled and left the stage.",
+                 [(None, "ask", "whether he would run again")], id="asked whether reports the question, asker unnamed"),
+    pytest.param('Joe Gray spoke after the vote. "You would be generous to a loser and civil to everyone," Mr. Gray continued.',
+                 [("Joe Gray", "continue", "generous to a loser")], id="any verb of a named speaker right after a quote"),
+    pytest.param('Governor Ana Ruiz released the following statement: "We offer our condolences to the families of the victims."',
+                 [("Ana Ruiz", "release", "our condolences to the families")], id="clause ending in a colon introduces the quote"),
+    pytest.param('"Loved the show on Netflix and wish they had another season coming!" Mayor Lena Fischer said.',
+                 [("Lena Fischer", "say", "wish they had another season")], id="cue in the sentence after an exclamation"),
+    pytest.param('In other words, explained moderator Nancy Cordes: "What does that have to do with taking big donations?"',
+                 [("Nancy Cordes", "explain", "taking big donations")], id="inverted cue before a colon"),
+    pytest.param("Mayor Ines Kovac thanked the volunteers who rebuilt the school after the flood.",
+                 [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
+    pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",
+                 [("Tomas Lindqvist", "doubt", "the central bank would cut rates")], id="belief verb from the wider lexicon"),
+]
+
+GIVEN_NOTHING = [
+    pytest.param("Senator Ruth Adler appeared at the rally in Springfield on Saturday.", id="appeared without a complement"),
+    pytest.param('The sign on the door read: "Closed for the holidays until the second of January."',
+                 id="a quote introduced by a thing names no speaker"),
+    pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
+]
+
+
+@pytest.mark.parametrize("text,expected", GIVEN_EXPECTED)
+def test_given_paragraph_expected_statements(extract_text, text, expected):
+    rows = extract_text(text)
+    for speaker, cue, fragment in expected:
+        st = find(rows, fragment)
+        assert st["cue"] == cue, statements(rows)
+        assert st["speaker_text"] == speaker or speaker and (st["speaker_text"] or "").endswith(" " + speaker), statements(rows)
+        assert (st["speaker_text"] or "").lower() not in ("he", "she", "they", "it", "we", "i")
+
+
+@pytest.mark.parametrize("text", GIVEN_NOTHING)
+def test_given_paragraph_no_attributed_statement(extract_text, text):
+    rows = extract_text(text)
+    assert all(s["speaker_text"] is None and s["speaker_actor_id"] is None for s in rows["statements"]) \
+        if "sign" in text else rows["statements"] == [], statements(rows)

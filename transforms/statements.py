@@ -425,6 +425,9 @@ class StatementExtractor:
         if after_start < len(tokens):
             sent = tokens[after_start].sent
             after = [tokens[i] for i in range(after_start, sent.end) if not self.in_quote[i]]
+            if all(t.is_punct for t in after) and sent.end < len(tokens) and "\n" not in self.text[q.end:tokens[sent.end].idx]:
+                # '"… coming!" Bush said.': the parser ended the sentence inside the quote.
+                after = after + [t for t in tokens[sent.end].sent if not self.in_quote[t.i]]
             after = after[: next((k for k, t in enumerate(after) if k > 0 and self._opens_quote(t)), len(after))]
             for t in after:
                 cue = self.cue_of(t)
@@ -444,6 +447,9 @@ class StatementExtractor:
                     speaker = self.speaker_from_tokens(self._strip_medium(tail, t), q.start)
                 if speaker is not None:
                     return t, speaker
+            attached = self._attribution_verb(after)
+            if attached is not None:
+                return attached
         # Before the opening mark, in the same sentence: X said: "…"
         if before_end > 0:
             sent = tokens[before_end - 1].sent
@@ -457,10 +463,38 @@ class StatementExtractor:
                     region = list(obj[0].subtree) if obj else []
                 else:
                     region = self._subject_tokens(t, [x for x in before if x.i < t.i], climb=True)
+                    inverted = [c for c in t.rights if c.dep_ == "nsubj"]
+                    if inverted and not any(c.dep_ == "nsubj" and c.i < t.i for c in t.children):
+                        region = list(inverted[0].subtree)  # "In other words, explained Nancy Cordes: '…'"
                 speaker = self.speaker_from_tokens(region, q.start)
                 if speaker is not None:
                     return t, speaker
+            if before and before[-1].text == ":":
+                introduced = self._attribution_verb(before[:-1])
+                if introduced is not None:
+                    return introduced
         return None, None
+
+    def _attribution_verb(self, clause: list[Token]) -> tuple[Token, Speaker] | None:
+        """The clause right beside a quote, with a verb the lexicon does not list: '"…," Mr. Gray
+        continued.', 'Bennett shot back with a laugh.', 'Clinton released the following statement: "…"'.
+        Beside a quote any verb of a named speaker introduces it; the speaker must be someone the text
+        names (an actor, a pronoun or a proper name), so "the sign read" attributes nothing."""
+        ids = {t.i for t in clause}
+        for verb in clause:
+            if verb.pos_ != "VERB" or verb.i in self.used_cues or verb.dep_ not in ("ROOT", "ccomp", "parataxis") \
+                    or verb.head.i in ids and verb.head.i != verb.i:
+                continue
+            subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.i in ids]
+            if not subjects:
+                return None
+            subject = [t for t in subjects[0].subtree if t.i in ids]
+            speaker = self.speaker_from_tokens(subject, verb.idx)
+            if speaker is not None and (speaker.actor_id is not None or speaker.resolution == "pronoun"
+                                        or subjects[0].pos_ == "PROPN"):
+                return verb, speaker
+            return None
+        return None
 
     def _opens_quote(self, token: Token) -> bool:
         return token.text in QUOTE_TOKENS and token.i + 1 < len(self.tokens) and self.in_quote[token.i + 1]
@@ -556,11 +590,9 @@ class StatementExtractor:
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
                                                   and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for"))])
                 return [t for t in self.tokens[comp.left_edge.i:end + 1]]
-            # "she opposed the war, when there are clips of her supporting it": a clause the writer
-            # adds after a comma is the writer's, not the speaker's.
-            dropped = {t.i for c in comp.rights if c.dep_ in ("advcl", "relcl") and c.left_edge.i > 0
-                       and self.tokens[c.left_edge.i - 1].text in (",", "—", "-") for t in c.subtree}
-            dropped |= self._coordinated_cues(comp)
+            # A clause after a comma ("…, reflecting restlessness within an electorate …") stays: readers
+            # and annotators take it as part of what was reported.
+            dropped = self._coordinated_cues(comp)
             return sorted((t for t in comp.subtree if t.i not in dropped), key=lambda t: t.i)
         return []
 
@@ -593,6 +625,8 @@ class StatementExtractor:
         return list(self.tokens[sent.start:commas[-1]]), subject
 
     def _reported_clause(self, token: Token, cue: SpeechCue) -> Statement | None:
+        if cue.cue_type == "evidential":
+            return self._evidential_statement(token, cue)
         content = self._content_tokens(token, cue)
         subject_region: list[Token] | None = None
         passive = [c for c in token.children if c.dep_ == "nsubjpass"]
@@ -624,6 +658,9 @@ class StatementExtractor:
                 subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
                 subjects = [c for c in subject_head.children if c.dep_ in ("nsubj",)]
             if not subjects:
+                if self._asked_without_asker(token, cue):
+                    return self._reported_statement(token, cue, content, Speaker(None, None, None, "unresolved", "person"),
+                                                    cue.lemma, None, strip_marks=True)
                 return None
             region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
         speaker = self.speaker_from_tokens(region, token.idx)
@@ -654,6 +691,40 @@ class StatementExtractor:
             medium=medium,
             confidence=_confidence(kind, speaker, cue),
         )
+
+    def _asked_without_asker(self, token: Token, cue: SpeechCue) -> bool:
+        """"Asked whether he would run, Smith said …": a question put by someone the text does not name
+        (the reporter); the question is reported, its asker unknown. "Asked about the plan" names a topic,
+        not a question, so it reports nothing."""
+        return cue.lemma == "ask" and token.tag_ == "VBN" and token.dep_ in ("advcl", "ROOT") \
+            and not any(c.dep_ in ("nsubj", "nsubjpass", "agent") for c in token.children) \
+            and any(c.dep_ == "ccomp" for c in token.children)
+
+    def _evidential_statement(self, token: Token, cue: SpeechCue) -> Statement | None:
+        """"X seemed to Y", "X appears weak", "it seems that Y": how things look, in the writer's voice.
+        The subject and the complement together are what seems so, and nobody in the text says it; but
+        a person who seems hopeful or welcoming holds that stance themselves. Without a complement ("she
+        appeared at the rally") the verb reports nothing."""
+        subjects = [c for c in token.children if c.dep_ in ("nsubj", "expl")]
+        complements = [c for c in token.rights if c.dep_ in ("xcomp", "acomp", "attr", "oprd", "ccomp")
+                       or (c.dep_ == "prep" and c.lower_ == "like")]
+        if not subjects or not complements or subjects[0].lower_ in RELATIVE_PRONOUNS:
+            return None
+        subject = list(subjects[0].subtree)
+        holder = None if subjects[0].lower_ in ("it", "there") else self.speaker_from_tokens(subject, token.idx)
+        parts = [t for c in complements for t in c.subtree]
+        if holder is not None and (holder.actor_id is not None or holder.resolution == "pronoun") \
+                and holder.kind == "person":
+            speaker = holder  # "Rubio seemed hopeful that …": the stance is Rubio's, seen by the writer
+        else:
+            speaker = Speaker(None, None, None, "unresolved", "group")
+            if subjects[0].lower_ not in ("it", "there"):
+                parts = subject + parts
+        words = [t for t in parts if not t.is_punct]
+        if len(words) < MIN_INDIRECT_WORDS + 1 or sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None
+        parts.sort(key=lambda t: t.i)
+        return self._reported_statement(token, cue, parts, speaker, cue.lemma, None, strip_marks=True)
 
     def _passive_statement(self, token: Token, cue: SpeechCue, subject: Token) -> Statement | None:
         """"X was criticized (by Y) for Z", "X is expected to win": the passive subject and what the
