@@ -214,8 +214,8 @@ class StatementExtractor:
             chosen = on_head[0] if on_head else (not_modifiers or mentions)[-1]
         if chosen is None:
             head = self._syntactic_head(tokens)
-            if head.pos_ not in ("NOUN", "PROPN"):
-                return None
+            if head.pos_ not in ("NOUN", "PROPN", "NUM") and not _quantifier_subject(head):
+                return None  # "About 4 in 10 say", "Most believe", "Someone called it": groups, not names
             text = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
             return Speaker(None, _tidy(text), None, "nominal", "group", phrase=self._speaker_phrase(tokens, head))
         actor = self.actors.actors[chosen.actor_id]
@@ -610,6 +610,31 @@ class StatementExtractor:
                 k -= 1
         return dropped
 
+    def _noun_phrases_before(self, cue: Token) -> list[Token]:
+        """The noun phrase right before a cue the parser gave no subject ("sources privy to negotiations
+        say", "Senator Harry Reid, the minority leader, said" parsed as a conjunct), with the phrase it
+        stands in apposition to; nothing when a verb or the sentence start comes first."""
+        if cue.dep_ not in ("ROOT", "dep", "parataxis", "ccomp") or cue.tag_ == "VBG" or cue.tag_ == "VBN":
+            return []
+        stray = [c for c in cue.lefts if c.dep_ in ("nummod", "npadvmod", "dep") and c.pos_ in ("NUM", "NOUN", "PROPN")]
+        if stray:
+            return [t for t in stray[-1].subtree if not self.in_quote[t.i]]  # "About 4 in 10 say"
+        chunks = [c for c in cue.sent.noun_chunks if c.end <= cue.i]
+        k = cue.i - 1
+        while k >= cue.sent.start and self.tokens[k].dep_ in ("advmod", "aux", "neg") or k >= cue.sent.start and self.tokens[k].text == ",":
+            k -= 1
+        last = next((c for c in reversed(chunks) if c.end - 1 <= k), None)
+        if last is None:
+            return []
+        between = self.tokens[last.end:cue.i]
+        if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "neg") for t in between):
+            return []  # "sources privy to negotiations say": an adjective phrase may sit between
+        start = last.start
+        earlier = next((c for c in reversed(chunks) if c.end == start - 1 and self.tokens[start - 1].text == ","), None)
+        if earlier is not None:
+            start = earlier.start  # "Senator Harry Reid, the minority leader, said"
+        return [t for t in self.tokens[start:cue.i] if not self.in_quote[t.i]]
+
     def _trailing_attribution(self, token: Token) -> tuple[list[Token], list[Token]] | None:
         """"…, the Observatory said on Friday.": the clause before the last comma is what was said,
         the words between that comma and the cue are the speaker, whatever the parser made of them."""
@@ -637,6 +662,12 @@ class StatementExtractor:
             trailing = self._trailing_attribution(token)
             if trailing is not None:
                 content, subject_region = trailing
+        if not content and cue.cue_type in ("speech", "belief") and token.dep_ == "parataxis" \
+                and any(c.dep_ == "nsubj" for c in token.children):
+            # "In the long run, many economists say, this effect could ripple …": the clause around
+            # a parenthetical cue is what was said.
+            inside = {t.i for t in token.subtree}
+            content = [t for t in token.head.subtree if t.i not in inside]
         content = [t for t in content if not (t.dep_ == "mark" and t.lower_ == "that" and t.i == content[0].i)]
         while content and (content[0].is_punct and content[0].text not in QUOTE_TOKENS or content[0].lower_ == "that"):
             content = content[1:]
@@ -657,12 +688,15 @@ class StatementExtractor:
                     and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
                 subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
                 subjects = [c for c in subject_head.children if c.dep_ in ("nsubj",)]
-            if not subjects:
-                if self._asked_without_asker(token, cue):
-                    return self._reported_statement(token, cue, content, Speaker(None, None, None, "unresolved", "person"),
-                                                    cue.lemma, None, strip_marks=True)
-                return None
-            region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
+            if subjects:
+                region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
+            elif self._asked_without_asker(token, cue):
+                return self._reported_statement(token, cue, content, Speaker(None, None, None, "unresolved", "person"),
+                                                cue.lemma, None, strip_marks=True)
+            else:
+                region = self._noun_phrases_before(token)
+                if not region:
+                    return None
         speaker = self.speaker_from_tokens(region, token.idx)
         if speaker is None:
             return None
@@ -809,6 +843,13 @@ class StatementExtractor:
         if speaker is None:
             return None
         return self._reported_statement(token, cue, content, speaker, "according to", None, strip_marks=False)
+
+
+QUANTIFIERS = frozenset("many most some others several few all both someone everyone anyone nobody somebody everybody".split())
+
+
+def _quantifier_subject(token: Token) -> bool:
+    return token.lower_ in QUANTIFIERS and token.dep_ in ("nsubj", "nsubjpass")
 
 
 def _lone_proper_noun(token: Token) -> bool:
