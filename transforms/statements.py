@@ -23,6 +23,7 @@ OPENING_QUOTES = '"“„«'
 CLOSING_QUOTES = '"”»'
 QUOTE_TOKENS = frozenset({'"', "“", "”", "„", "«", "»", "''", "``"})
 PRONOUN_SPEAKERS = {"he": "person", "she": "person", "they": "group", "we": "group", "it": "group", "i": "person"}
+POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "our": "we", "its": "it", "my": "i"}
 MEDIUM_GENERIC_WORDS = frozenset(
     "the a an news agency agencies newspaper paper daily weekly broadcaster television tv radio channel "
     "station outlet magazine wire service website network newswire".split()
@@ -179,6 +180,8 @@ class StatementExtractor:
     def cue_of(self, token: Token) -> SpeechCue | None:
         if token.lower_ == "according" and token.i + 1 < len(self.tokens) and self.tokens[token.i + 1].lower_ == "to":
             return self.cues.get(("according to", "ADP"))
+        if token.pos_ == "NOUN":
+            return self.cues.get((token.lemma_.lower(), "NOUN"))
         if token.pos_ != "VERB":
             return None
         return self.cues.get((token.lemma_.lower(), "VERB"))
@@ -563,6 +566,8 @@ class StatementExtractor:
                 continue
             if cue.lemma == "according to":
                 st = self._according_to(token, cue)
+            elif cue.pos == "NOUN":
+                st = self._noun_statement(token, cue)
             else:
                 st = self._reported_clause(token, cue)
             if st is not None:
@@ -725,6 +730,52 @@ class StatementExtractor:
             medium=medium,
             confidence=_confidence(kind, speaker, cue),
         )
+
+    def _noun_statement(self, token: Token, cue: SpeechCue) -> Statement | None:
+        """"Trump's view that …", "his call for a ban", "a demand by Pelosi that …", "voiced support for
+        X": a speech or stance noun whose holder the phrase names (a possessive, a "by" phrase, or the
+        subject of the verb the noun is the object of), and whose clause or object is what is held."""
+        content: list[Token] = []
+        for relation in cue.complements:
+            if relation.startswith("prep:"):
+                found = [c for c in token.rights if c.dep_ == "prep" and c.lower_ == relation[5:]
+                         and any(g.dep_ in ("pobj", "pcomp") for g in c.children)]
+                if found:
+                    content = [t for t in found[0].subtree if t.i != found[0].i]
+            else:
+                found = [c for c in token.rights if c.dep_ == relation and c.pos_ in ("VERB", "AUX")]
+                if found:
+                    content = list(found[0].subtree)
+            if content:
+                break
+        while content and (content[0].is_punct or content[0].lower_ == "that" and content[0].dep_ == "mark"):
+            content = content[1:]
+        while content and content[-1].is_punct and content[-1].text not in QUOTE_TOKENS:
+            content = content[:-1]
+        words = [t for t in content if not t.is_punct]
+        if len(words) < MIN_INDIRECT_WORDS or sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None
+        holder: list[Token] = []
+        owners = [c for c in token.children if c.dep_ == "poss"]
+        agents = [g for c in token.rights if c.dep_ == "prep" and c.lower_ in ("by", "from") for g in c.children if g.dep_ == "pobj"]
+        if owners:
+            holder = [t for t in owners[0].subtree if t.dep_ != "case"]
+        elif agents:
+            holder = list(agents[0].subtree)
+        elif token.dep_ == "dobj" and token.head.pos_ == "VERB":
+            subjects = [c for c in token.head.children if c.dep_ == "nsubj"]
+            if subjects:
+                holder = self._subject_phrase(token.head, subjects[0])
+        if not holder:
+            return None
+        if len(holder) == 1 and holder[0].lower_ in POSSESSIVE_PRONOUNS:
+            speaker = Speaker(None, holder[0].text, None, "pronoun", PRONOUN_SPEAKERS[POSSESSIVE_PRONOUNS[holder[0].lower_]],
+                              phrase=holder[0].text)
+        else:
+            speaker = self.speaker_from_tokens(holder, token.idx)
+        if speaker is None or speaker.actor_id is None and speaker.resolution != "pronoun":
+            return None  # "the view that …", "public support for …": nobody named holds it
+        return self._reported_statement(token, cue, content, speaker, cue.lemma, None, strip_marks=True)
 
     def _asked_without_asker(self, token: Token, cue: SpeechCue) -> bool:
         """"Asked whether he would run, Smith said …": a question put by someone the text does not name
@@ -890,14 +941,28 @@ def resolve_speakers(statements: list[Statement], doc: Doc, actors: DocumentActo
     "Fitting" means a person for he/she/I and a group for they/we/it; before any named speaker
     of that kind, a pronoun falls back to the last person the text named before it.
     """
-    named: list[Speaker] = []
-    for st in sorted(statements, key=_speaker_position(doc)):
+    named: list[tuple[int, Speaker]] = []
+    subjects = _person_subjects(doc, actors)
+    position = _speaker_position(doc)
+    for st in sorted(statements, key=position):
         sp = st.speaker
+        at = position(st)[0]
         if sp.resolution == "carry_over" and sp.carried_from is not None:
             src = sp.carried_from.speaker
             st.speaker = Speaker(src.actor_id, src.text, src.title, "carry_over", src.kind, phrase=src.phrase)
         elif sp.resolution == "pronoun":
-            match = next((n for n in reversed(named) if n.kind == sp.kind and n.actor_id), None)
+            last_named = next(((k, n) for k, n in reversed(named) if n.kind == sp.kind and n.actor_id), None)
+            match = last_named[1] if last_named else None
+            if sp.kind == "person":
+                # The person last named as a subject, when nearer than the last speaker: "Jeff Weaver
+                # appeared on MSNBC and outlined how he thinks …".
+                window_start = doc[st.cue_token].sent.start if st.cue_token is not None else len(doc)
+                if window_start > 0:
+                    window_start = doc[window_start - 1].sent.start
+                near = [m for m in subjects if window_start <= m.token_start and doc[m.token_start].idx < at]
+                if near and (last_named is None or doc[near[-1].token_start].idx > last_named[0]):
+                    person = actors.actors[near[-1].actor_id]
+                    match = Speaker(person.actor_id, person.name, None, "named", "person", phrase=person.name)
             if match is None and sp.kind == "person":
                 cue_at = st.cue_token if st.cue_token is not None else len(doc)
                 people = [m for m in actors.mentions
@@ -908,8 +973,23 @@ def resolve_speakers(statements: list[Statement], doc: Doc, actors: DocumentActo
             st.speaker = (Speaker(match.actor_id, match.text, match.title, "pronoun", sp.kind, phrase=match.phrase) if match
                           else Speaker(None, None, None, "unresolved", sp.kind))
         elif sp.actor_id and sp.resolution in ("named", "apposition", "nominal"):
-            named.append(sp)
+            named.append((at, sp))
         st.confidence = min(st.confidence, _confidence(st.quote_kind, st.speaker, None) if st.cue is None else st.confidence)
+
+
+def _person_subjects(doc: Doc, actors: DocumentActors) -> list[Mention]:
+    """Named people who are the subject of a clause outside quotation marks, in text order."""
+    quotes = find_quote_spans(doc.text)
+    found = []
+    for m in actors.mentions:
+        if m.kind != "name" or actors.actors[m.actor_id].actor_type != "person":
+            continue
+        if doc[m.token_start:m.token_end].root.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        if any(q.start <= m.char_start < q.end for q in quotes):
+            continue
+        found.append(m)
+    return found
 
 
 def _speaker_position(doc: Doc):
