@@ -128,6 +128,11 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 # An opening mark at the paragraph start with no close: a quote that goes on.
                 found.append(QuoteSpan(opened, p_end, p_index, True))
                 carried_open = True
+            elif found and re.search(r"[.!?]\s*$", text[opened:p_end]) and len(re.findall(r"\w+", text[opened:p_end])) >= 8:
+                # '"…," Sexton said. "Trump events are … revel in it.' and no close: the newspaper
+                # convention for a quote going on into the next paragraph, after a quote in this one.
+                found.append(QuoteSpan(opened, p_end, p_index, False))
+                carried_open = True
             # Otherwise the stray mark is ignored and the paragraph's other quotes stand.
         for q in found:
             whole = q.start - 1 <= p_start and q.end + 1 >= len(text[:p_end].rstrip()) - 1
