@@ -381,3 +381,23 @@ def test_given_paragraph_no_attributed_statement(extract_text, text):
     rows = extract_text(text)
     assert all(s["speaker_text"] is None and s["speaker_actor_id"] is None for s in rows["statements"]) \
         if "silent" in text else rows["statements"] == [], statements(rows)
+
+
+SPEAKER_PHRASES = [
+    pytest.param("Marley Anderson, 21, a junior from Las Vegas, said she would caucus for the first time.",
+                 "she would caucus", "Marley Anderson, 21, a junior from Las Vegas", id="an age does not end the apposition"),
+    pytest.param("Dean Johnson, a salesman from Sumter, South Carolina, says the senator will leave with momentum.",
+                 "will leave with momentum", "Dean Johnson, a salesman from Sumter, South Carolina",
+                 id="a place name in apposition inside the apposition stays"),
+    pytest.param("Senator Ruth Adler and Governor Tom Reyes both said the bridge must be rebuilt.",
+                 "the bridge must be rebuilt", "Senator Ruth Adler and Governor Tom Reyes",
+                 id="no floating quantifier at the end"),
+    pytest.param("Armin Laschet, the leader of the opposition, who called for new elections, said the minister "
+                 "should resign.", "the minister should resign", "Armin Laschet, the leader of the opposition",
+                 id="a set-off relative clause after the apposition is not the phrase"),
+]
+
+
+@pytest.mark.parametrize("text,fragment,phrase", SPEAKER_PHRASES)
+def test_given_paragraph_expected_speaker_phrase(extract_text, text, fragment, phrase):
+    assert find(extract_text(text), fragment)["speaker_phrase"] == phrase

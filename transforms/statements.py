@@ -247,8 +247,9 @@ class StatementExtractor:
         end = root.i
         appositions = 0
         for child in root.rights:
-            if child.dep_ == "appos" and not _lone_proper_noun(child) and self.tokens[child.left_edge.i - 1].text != "(":
-                appositions += 1
+            if child.dep_ == "appos" and not _lone_proper_noun(child) and not _age(child) \
+                    and self.tokens[child.left_edge.i - 1].text != "(":
+                appositions += 1  # an age ("Marley Anderson, 21, a junior from Las Vegas") is no apposition
                 if appositions > 1:
                     break  # "X, the attorney general of Oklahoma, one of the states suing": one apposition
             if child.dep_ in ("appos", "conj", "cc") or child.dep_ == "relcl" and not self._set_off(child) or (child.dep_ == "prep" and child.lower_ in PHRASE_PREPOSITIONS) \
@@ -257,13 +258,17 @@ class StatementExtractor:
                 # attorney general of Oklahoma, one of the states suing"): the speaker's own apposition ends
                 # first. A lone proper noun stays ("of Springfield, Va.").
                 excluded = {t.i for c in child.subtree
-                            if c.dep_ == "acl" or c.dep_ == "appos" and c.i != child.i and not _lone_proper_noun(c)
+                            if c.dep_ == "acl" or c.dep_ == "appos" and c.i != child.i and not _place_name(c)
+                            or c.dep_ == "relcl" and c.i != child.i and self._set_off(c)
                             for t in c.subtree}
                 kept = [t.i for t in child.subtree if t.i not in excluded and t.i in ids]
                 if kept:
                     end = max(end, max(kept))
         phrase = [t for t in self.tokens[start:end + 1] if t.i in ids]
-        while phrase and phrase[-1].is_punct and phrase[-1].text != ")":
+        # No dangling word at the end: "Ms. Epstein and", "the author of" (before a quoted title),
+        # "John Bolton and Sebastian Gorka both".
+        while phrase and (phrase[-1].is_punct and phrase[-1].text != ")" or phrase[-1].pos_ in ("ADP", "CCONJ", "DET")
+                          or phrase[-1].lower_ in ("both", "all", "each", "too", "also")):
             phrase = phrase[:-1]
         if not phrase:
             return None
@@ -599,7 +604,11 @@ class StatementExtractor:
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
                                                   and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for"))])
-                return [t for t in self.tokens[comp.left_edge.i:end + 1]]
+                # "praised Franklin Graham, who has vowed …": what the object is, set off by a comma, is
+                # the writer's description, not what was praised.
+                described = {t.i for c in comp.rights if c.dep_ in ("relcl", "appos", "acl") and self._set_off(c)
+                             for t in c.subtree}
+                return [t for t in self.tokens[comp.left_edge.i:end + 1] if t.i not in described]
             # A clause after a comma ("…, reflecting restlessness within an electorate …") stays: readers
             # and annotators take it as part of what was reported.
             dropped = self._coordinated_cues(comp)
@@ -607,12 +616,16 @@ class StatementExtractor:
         return []
 
     def _coordinated_cues(self, comp: Token) -> set[int]:
-        """"Machado promised X and said Y": a speech verb coordinated with the reported clause is a
-        statement of its own (its cue reports it), so it and its "and" are no part of this content."""
+        """"Machado promised X and said Y", "X said A, while nine in 10 said B": a speech verb coordinated
+        with the reported clause, or set off after it with a speaker of its own, is a statement of its
+        own (its cue reports it), so it and its "and" are no part of this content."""
         dropped: set[int] = set()
         for conj in comp.rights:
-            if conj.dep_ != "conj" or conj.pos_ != "VERB" or self.cue_of(conj) is None:
+            if conj.pos_ != "VERB" or self.cue_of(conj) is None:
                 continue
+            if conj.dep_ != "conj" and not (conj.dep_ in ("advcl", "parataxis") and self._set_off(conj)
+                                            and any(c.dep_ == "nsubj" for c in conj.children)):
+                continue  # "…, while nine in 10 said …": a set-off clause with its own speaker
             dropped.update(t.i for t in conj.subtree)
             k = conj.left_edge.i - 1
             while k > comp.i and (self.tokens[k].dep_ == "cc" or self.tokens[k].is_punct):
@@ -906,6 +919,15 @@ QUANTIFIERS = frozenset("many most some others several few all both someone ever
 
 def _quantifier_subject(token: Token) -> bool:
     return token.lower_ in QUANTIFIERS and token.dep_ in ("nsubj", "nsubjpass")
+
+
+def _age(token: Token) -> bool:
+    return token.pos_ == "NUM" and token.n_lefts + token.n_rights == 0
+
+
+def _place_name(token: Token) -> bool:
+    """"Sumter, South Carolina", "Springfield, Va.": a name in apposition made only of proper nouns."""
+    return all(t.pos_ == "PROPN" or t.is_punct for t in token.subtree) and token.pos_ == "PROPN"
 
 
 def _lone_proper_noun(token: Token) -> bool:
