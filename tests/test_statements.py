@@ -349,6 +349,9 @@ GIVEN_EXPECTED = [
                  [("Ruth Adler", "plan", "to cut the sales tax")], id="plan noun with its infinitive"),
     pytest.param("Governor Tom Reyes raised the question of whether the dam can be repaired before spring.",
                  [("Tom Reyes", "question", "whether the dam can be repaired")], id="question noun object of a verb"),
+    pytest.param("A growing number of Democratic senators support a reform of the party's superdelegate system.",
+                 [("growing number of Democratic senators", "support", "a reform of the party")],
+                 id="a stance held by a group of people"),
     pytest.param("Mayor Ines Kovac thanked the volunteers who rebuilt the school after the flood.",
                  [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
     pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",
@@ -362,6 +365,7 @@ GIVEN_NOTHING = [
     pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
     pytest.param("The view that the economy is slowing is common among bankers.", id="a stance noun nobody holds"),
     pytest.param("Farmers in the valley need rain before the end of the month.", id="need is not a stance verb"),
+    pytest.param("The new budget supports a larger fleet of buses for the city.", id="a stance needs people to hold it"),
 ]
 
 

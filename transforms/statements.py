@@ -723,8 +723,9 @@ class StatementExtractor:
         speaker = self.speaker_from_tokens(region, token.idx)
         if speaker is None:
             return None
-        if cue.cue_type == "stance" and speaker.resolution == "nominal" and speaker.actor_id is None:
-            return None  # "the plan supports …": a stance needs someone to hold it
+        if cue.cue_type == "stance" and speaker.resolution == "nominal" and speaker.actor_id is None \
+                and not _people_noun(self._syntactic_head(region)):
+            return None  # "the plan supports …": a stance needs someone to hold it ("most senators support …")
         return self._reported_statement(token, cue, content, speaker, cue.lemma, self.medium_of(token),
                                         strip_marks=True)
 
@@ -919,6 +920,19 @@ QUANTIFIERS = frozenset("many most some others several few all both someone ever
 
 def _quantifier_subject(token: Token) -> bool:
     return token.lower_ in QUANTIFIERS and token.dep_ in ("nsubj", "nsubjpass")
+
+
+PARTITIVE_PEOPLE = frozenset("people public majority minority number half third quarter share percent group crowd "
+                             "official officials voters".split())
+AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
+
+
+def _people_noun(head: Token) -> bool:
+    """A nominal speaker that is people ("senators", "critics", "a majority of voters", "6 in 10"), not a
+    thing ("the plan", "the new data"): a partitive or an agent noun (-er, -or, -ist, -ian, -ant, -ent)."""
+    lemma = head.lemma_.lower()
+    return head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
+        or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
 
 
 def _age(token: Token) -> bool:
