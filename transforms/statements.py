@@ -598,8 +598,9 @@ class StatementExtractor:
                 continue
             comp = found[0]
             if relation == "dobj" or relation.startswith("prep:"):
-                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0:
-                    return []  # "said it", "denied this": nothing said to report
+                predicated = [c for c in children if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp")]
+                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0 and not predicated:
+                    return []  # "said it", "denied this": nothing said to report ("called it a farce" is)
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
