@@ -355,6 +355,10 @@ GIVEN_EXPECTED = [
     pytest.param("Critics call it the enforcement of political correctness.",
                  [("Critics", "call", "it the enforcement of political correctness")],
                  id="a pronoun object with what it is called is content"),
+    pytest.param("Mayor Lena Fischer is expected to announce a new budget later tonight.",
+                 [(None, "expect", "Lena Fischer to announce a new budget")], id="passive belief with an infinitive"),
+    pytest.param("A new poll shows Mayor Lena Fischer with an eight-point lead over her rival.",
+                 [("new poll", "show", "Lena Fischer with an eight-point lead")], id="object with a with-phrase"),
     pytest.param("Mayor Ines Kovac thanked the volunteers who rebuilt the school after the flood.",
                  [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
     pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",
@@ -367,6 +371,7 @@ GIVEN_NOTHING = [
                  id="a quote beside a clause naming no one has no speaker"),
     pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
     pytest.param("The view that the economy is slowing is common among bankers.", id="a stance noun nobody holds"),
+    pytest.param("The farmer was found dead in his barn on Sunday.", id="a passive belief verb without an infinitive"),
     pytest.param("Farmers in the valley need rain before the end of the month.", id="need is not a stance verb"),
     pytest.param("The new budget supports a larger fleet of buses for the city.", id="a stance needs people to hold it"),
 ]

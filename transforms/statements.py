@@ -604,7 +604,7 @@ class StatementExtractor:
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
-                                                  and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for"))])
+                                                  and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for", "with"))])
                 # "praised Franklin Graham, who has vowed …": what the object is, set off by a comma, is
                 # the writer's description, not what was praised.
                 described = {t.i for c in comp.rights if c.dep_ in ("relcl", "appos", "acl") and self._set_off(c)
@@ -679,7 +679,8 @@ class StatementExtractor:
         content = self._content_tokens(token, cue)
         subject_region: list[Token] | None = None
         passive = [c for c in token.children if c.dep_ == "nsubjpass"]
-        if not content and passive and cue.cue_type != "belief":
+        if passive and (not content and cue.cue_type != "belief" or cue.cue_type == "belief" and _infinitive_after(token)):
+            # "X was criticized for Y"; of beliefs only "X is expected / believed to Y", not "X was found dead".
             return self._passive_statement(token, cue, passive[0])
         if not content and cue.cue_type == "speech" and "ccomp" in cue.complements \
                 and not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in token.children):
@@ -934,6 +935,10 @@ def _people_noun(head: Token) -> bool:
     lemma = head.lemma_.lower()
     return head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
         or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
+
+
+def _infinitive_after(verb: Token) -> bool:
+    return any(c.dep_ == "xcomp" and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children) for c in verb.rights)
 
 
 def _age(token: Token) -> bool:
