@@ -617,13 +617,15 @@ class StatementExtractor:
         return []
 
     def _coordinated_cues(self, comp: Token) -> set[int]:
-        """"Machado promised X and said Y", "X said A, while nine in 10 said B": a speech verb coordinated
-        with the reported clause, or set off after it with a speaker of its own, is a statement of its
-        own (its cue reports it), so it and its "and" are no part of this content."""
+        """"Machado promised X and said Y", "X said A, while nine in 10 said B": a speech verb reporting a
+        clause of its own, coordinated with the reported clause or set off after it with a speaker of its
+        own, is a statement of its own (its cue reports it), so it and its "and" are no part of this
+        content."""
         dropped: set[int] = set()
         for conj in comp.rights:
-            if conj.pos_ != "VERB" or self.cue_of(conj) is None:
-                continue
+            cue = self.cue_of(conj) if conj.pos_ == "VERB" else None
+            if cue is None or cue.cue_type != "speech" or not any(c.dep_ == "ccomp" for c in conj.children):
+                continue  # "he'd sit Putin down and tell him to stop", "condoning and encouraging violence": one content
             if conj.dep_ != "conj" and not (conj.dep_ in ("advcl", "parataxis") and self._set_off(conj)
                                             and any(c.dep_ == "nsubj" for c in conj.children)):
                 continue  # "…, while nine in 10 said …": a set-off clause with its own speaker
