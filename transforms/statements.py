@@ -622,19 +622,32 @@ class StatementExtractor:
         own, is a statement of its own (its cue reports it), so it and its "and" are no part of this
         content."""
         dropped: set[int] = set()
-        for conj in comp.rights:
+        for conj in comp.subtree:
+            if conj.i <= comp.i or conj.i in dropped:
+                continue
             cue = self.cue_of(conj) if conj.pos_ == "VERB" else None
             if cue is None or cue.cue_type != "speech" or not any(c.dep_ == "ccomp" for c in conj.children):
                 continue  # "he'd sit Putin down and tell him to stop", "condoning and encouraging violence": one content
-            if conj.dep_ != "conj" and not (conj.dep_ in ("advcl", "parataxis") and self._set_off(conj)
-                                            and any(c.dep_ == "nsubj" for c in conj.children)):
-                continue  # "…, while nine in 10 said …": a set-off clause with its own speaker
+            if conj.dep_ != "conj" and not (conj.dep_ in ("advcl", "parataxis") and self._set_off(conj)):
+                continue  # "…, while nine in 10 said …", "…, saying that …": a set-off clause of its own
             dropped.update(t.i for t in conj.subtree)
             k = conj.left_edge.i - 1
             while k > comp.i and (self.tokens[k].dep_ == "cc" or self.tokens[k].is_punct):
                 dropped.add(k)
                 k -= 1
         return dropped
+
+    def _reporting_ancestor(self, token: Token) -> Token | None:
+        """The speech verb a subjectless, set-off participle ("…, saying that …") sits inside the
+        content of, when it has a subject of its own."""
+        if token.tag_ != "VBG" or token.dep_ != "advcl" or not self._set_off(token):
+            return None
+        for ancestor in token.ancestors:
+            cue = self.cue_of(ancestor) if ancestor.pos_ == "VERB" else None
+            if cue is not None and cue.cue_type == "speech" and ancestor.i != token.head.i \
+                    and any(c.dep_ == "nsubj" for c in ancestor.children):
+                return ancestor
+        return None
 
     def _noun_phrases_before(self, cue: Token) -> list[Token]:
         """The noun phrase right before a cue the parser gave no subject ("sources privy to negotiations
@@ -711,6 +724,10 @@ class StatementExtractor:
         else:
             subject_head = token
             subjects = [c for c in token.children if c.dep_ in ("nsubj",)]
+            reporter = self._reporting_ancestor(token) if not subjects else None
+            if reporter is not None:
+                # "She said her father would do the same, saying that …": the one reporting says it too.
+                subject_head, subjects = reporter, [c for c in reporter.children if c.dep_ == "nsubj"]
             while not subjects and subject_head.dep_ in ("advcl", "xcomp", "conj", "acl") and subject_head.head.pos_ in ("VERB", "AUX") \
                     and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
                 subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
