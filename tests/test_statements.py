@@ -366,6 +366,8 @@ GIVEN_EXPECTED = [
                  [("Lena Fischer", "say", "the council would do the same next year"),
                   ("Lena Fischer", "say", "it supports equal pay")],
                  id="a set-off saying clause is a statement of its own"),
+    pytest.param("Senator Ruth Adler said the mayor had ''steady hands, but most of all, she has a good heart.''",
+                 [("Ruth Adler", "say", "she has a good heart")], id="a quotation opened in the content runs to its close"),
     pytest.param("Mayor Ines Kovac thanked the volunteers who rebuilt the school after the flood.",
                  [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
     pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",

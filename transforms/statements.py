@@ -753,6 +753,7 @@ class StatementExtractor:
     def _reported_statement(self, token: Token, cue: SpeechCue, content: list[Token], speaker: Speaker,
                             cue_text: str, medium: str | None, strip_marks: bool) -> Statement:
         """A reported (indirect or mixed) statement over the content tokens, which it claims."""
+        content = self._close_partial_quote(content)
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
         quote = self.text[start:end]
         kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
@@ -762,7 +763,8 @@ class StatementExtractor:
             sentence_index=self.sentence_of_token[token.i],
             char_start=start,
             char_end=end,
-            quote_text=_clean_quote(quote.strip('"“”') if strip_marks else quote),
+            quote_text=_clean_quote(quote[1:-1] if strip_marks and len(quote) > 1 and quote[0] in OPENING_QUOTES
+                                    and quote[-1] in CLOSING_QUOTES else quote),
             quote_kind=kind,
             speaker=speaker,
             cue=cue_text,
@@ -850,6 +852,18 @@ class StatementExtractor:
             return None
         parts.sort(key=lambda t: t.i)
         return self._reported_statement(token, cue, parts, speaker, cue.lemma, None, strip_marks=True)
+
+    def _close_partial_quote(self, content: list[Token]) -> list[Token]:
+        """"said she had ''steady hands, but most of all, she has a good heart.''": a quotation opened in
+        the content runs to its closing mark, even where the parser ended the clause sooner."""
+        marks = [t for t in content if t.text in QUOTE_TOKENS]
+        if len(marks) % 2 == 0 or not self.in_quote[marks[-1].i + 1 if marks[-1].i + 1 < len(self.tokens) else marks[-1].i]:
+            return content
+        sent_end = content[-1].sent.end
+        for k in range(content[-1].i + 1, sent_end):
+            if self.tokens[k].text in QUOTE_TOKENS:
+                return content + [t for t in self.tokens[content[-1].i + 1:k + 1]]
+        return content
 
     def _passive_statement(self, token: Token, cue: SpeechCue, subject: Token) -> Statement | None:
         """"X was criticized (by Y) for Z", "X is expected to win": the passive subject and what the
