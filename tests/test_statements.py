@@ -368,6 +368,8 @@ GIVEN_EXPECTED = [
                  id="a set-off saying clause is a statement of its own"),
     pytest.param("Senator Ruth Adler said the mayor had ''steady hands, but most of all, she has a good heart.''",
                  [("Ruth Adler", "say", "she has a good heart")], id="a quotation opened in the content runs to its close"),
+    pytest.param('Senator Ruth Adler was asked about the plan. "Absolutely," she said.',
+                 [("Ruth Adler", "say", "Absolutely")], id="a short quote with its cue beside it"),
     pytest.param("Mayor Ines Kovac thanked the volunteers who rebuilt the school after the flood.",
                  [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
     pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",

@@ -343,10 +343,12 @@ class StatementExtractor:
             quote_text = self.text[q.start:q.end]
             n_words = len(re.findall(r"\w+", quote_text))
             is_sentence_like = bool(re.search(r"[.!?,;…]\s*$", quote_text)) or q.whole_paragraph
-            if n_words < MIN_DIRECT_QUOTE_WORDS or not (is_sentence_like or n_words >= 8):
+            if not n_words or not (is_sentence_like or n_words >= 8):
                 continue
             if self._inside_reported_clause(q):
                 continue  # a partial quote: the reported clause around it carries it (a mixed statement)
+            if n_words < MIN_DIRECT_QUOTE_WORDS and (q.whole_paragraph or self._attribute(q)[0] is None):
+                continue  # '"Absolutely," he said.' is a statement; a short quote with no cue beside it is not
             label = TRANSCRIPT_LABEL.match(quote_text)
             if label:  # a transcript turn: "WALLACE: Let's start with …"
                 statement = self._transcript_turn(q, label)
