@@ -306,3 +306,121 @@ def test_speaker_phrase_keeps_a_state_after_a_town_and_a_party_in_brackets(extra
     assert find(rows, "the war had changed him")["speaker_phrase"] == "Johnnie Wilson, a veteran from Springfield, Va."
     assert find(rows, "the bill would pass")["speaker_phrase"] == \
         "Rep. Joseph Crowley (D-N.Y.), a leading advocate for human rights"
+
+
+# Given a paragraph, the (speaker, cue, quote fragment) rows that must come out; speaker None means the
+# text names no one who says it (a speaker may carry a title before the name). One case per pattern, named after it.
+GIVEN_EXPECTED = [
+    pytest.param("Senator Ruth Adler seemed hopeful that the talks would resume in March.",
+                 [("Ruth Adler", "seem", "the talks would resume in March")], id="seemed hopeful is the person's stance"),
+    pytest.param("The new tax plan appears to favour large landowners over tenant farmers.",
+                 [(None, "appear", "new tax plan appears to favour large landowners")], id="appears to is the writer's view of the subject"),
+    pytest.param("Asked whether he would run again, Governor Tom Reyes smiled and left the stage.",
+                 [(None, "ask", "whether he would run again")], id="asked whether reports the question, asker unnamed"),
+    pytest.param('Joe Gray spoke after the vote. "You would be generous to a loser and civil to everyone," Mr. Gray continued.',
+                 [("Joe Gray", "continue", "generous to a loser")], id="any verb of a named speaker right after a quote"),
+    pytest.param('Governor Ana Ruiz ended the evening on a sombre note: "We offer our condolences to the families of the victims."',
+                 [("Ana Ruiz", "end", "our condolences to the families")], id="clause ending in a colon introduces the quote"),
+    pytest.param('Governor Ana Ruiz released the following statement: "We offer our condolences to the families of the victims."',
+                 [("Ana Ruiz", "statement", "our condolences to the families")], id="speech noun before a colon"),
+    pytest.param('"Loved the show on Netflix and wish they had another season coming!" Mayor Lena Fischer said.',
+                 [("Lena Fischer", "say", "wish they had another season")], id="cue in the sentence after an exclamation"),
+    pytest.param('In other words, explained moderator Nancy Cordes: "What does that have to do with taking big donations?"',
+                 [("Nancy Cordes", "explain", "taking big donations")], id="inverted cue before a colon"),
+    pytest.param("In the long run, many economists say, this effect could ripple through the rest of the health system.",
+                 [("many economists", "say", "this effect could ripple through")], id="parenthetical cue quotes the clause around it"),
+    pytest.param("Alarmed by the unrest in Nevada, Senator Harry Reid, the minority leader, said that he spoke with "
+                 "the organisers on Tuesday.",
+                 [("Harry Reid", "say", "he spoke with the organisers")], id="noun phrase before a cue the parser gave no subject"),
+    pytest.param("About 4 in 10 say they want the next president to have more liberal policies.",
+                 [("About 4 in 10", "say", "they want the next president")], id="a share of people is a speaker"),
+    pytest.param("Most said they were worried about the economy.",
+                 [("Most", "say", "they were worried about the economy")], id="a quantifier is a speaker"),
+    pytest.param("Senator Ruth Adler's view that the wall would pay for itself was widely mocked.",
+                 [("Ruth Adler", "view", "the wall would pay for itself")], id="possessive holder of a stance noun"),
+    pytest.param("Senator Ruth Adler spoke in Ohio. She repeated her call for a ban on assault weapons.",
+                 [("Ruth Adler", "call", "a ban on assault weapons")], id="possessive pronoun holder resolves to the person"),
+    pytest.param("House leader Nancy Pelosi renewed a demand that the bill include tax breaks for the working poor.",
+                 [("Nancy Pelosi", "demand", "the bill include tax breaks")], id="speech noun object of a verb takes its subject"),
+    pytest.param('Pollster Geoff Garin spoke first. Campaign manager Jeff Weaver appeared on television and outlined '
+                 'how he thinks the campaign could still close the gap. "We have a path," he said.',
+                 [("Jeff Weaver", "say", "We have a path")], id="pronoun resolves to the nearer subject, not the last speaker"),
+    pytest.param("Senator Ruth Adler's plan to cut the sales tax for small shops drew applause.",
+                 [("Ruth Adler", "plan", "to cut the sales tax")], id="plan noun with its infinitive"),
+    pytest.param("Governor Tom Reyes raised the question of whether the dam can be repaired before spring.",
+                 [("Tom Reyes", "question", "whether the dam can be repaired")], id="question noun object of a verb"),
+    pytest.param("A growing number of Democratic senators support a reform of the party's superdelegate system.",
+                 [("growing number of Democratic senators", "support", "a reform of the party")],
+                 id="a stance held by a group of people"),
+    pytest.param("Critics call it the enforcement of political correctness.",
+                 [("Critics", "call", "it the enforcement of political correctness")],
+                 id="a pronoun object with what it is called is content"),
+    pytest.param("Mayor Lena Fischer is expected to announce a new budget later tonight.",
+                 [(None, "expect", "Lena Fischer to announce a new budget")], id="passive belief with an infinitive"),
+    pytest.param("A new poll shows Mayor Lena Fischer with an eight-point lead over her rival.",
+                 [("new poll", "show", "Lena Fischer with an eight-point lead")], id="object with a with-phrase"),
+    pytest.param("Mayor Lena Fischer said she would sit the contractors down and tell them to finish the bridge.",
+                 [("Lena Fischer", "say", "sit the contractors down and tell them to finish the bridge")],
+                 id="a coordinated speech verb without a clause of its own stays in the content"),
+    pytest.param("Mayor Lena Fischer said the council would do the same next year, saying that it supports equal pay.",
+                 [("Lena Fischer", "say", "the council would do the same next year"),
+                  ("Lena Fischer", "say", "it supports equal pay")],
+                 id="a set-off saying clause is a statement of its own"),
+    pytest.param("Senator Ruth Adler said the mayor had ''steady hands, but most of all, she has a good heart.''",
+                 [("Ruth Adler", "say", "she has a good heart")], id="a quotation opened in the content runs to its close"),
+    pytest.param('Senator Ruth Adler was asked about the plan. "Absolutely," she said.',
+                 [("Ruth Adler", "say", "Absolutely")], id="a short quote with its cue beside it"),
+    pytest.param("Mayor Ines Kovac thanked the volunteers who rebuilt the school after the flood.",
+                 [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
+    pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",
+                 [("Tomas Lindqvist", "doubt", "the central bank would cut rates")], id="belief verb from the wider lexicon"),
+]
+
+GIVEN_NOTHING = [
+    pytest.param("Senator Ruth Adler appeared at the rally in Springfield on Saturday.", id="appeared without a complement"),
+    pytest.param('The room fell silent at once: "Closed for the holidays until the second of January."',
+                 id="a quote beside a clause naming no one has no speaker"),
+    pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
+    pytest.param("The view that the economy is slowing is common among bankers.", id="a stance noun nobody holds"),
+    pytest.param("The farmer was found dead in his barn on Sunday.", id="a passive belief verb without an infinitive"),
+    pytest.param("Farmers in the valley need rain before the end of the month.", id="need is not a stance verb"),
+    pytest.param("The new budget supports a larger fleet of buses for the city.", id="a stance needs people to hold it"),
+]
+
+
+@pytest.mark.parametrize("text,expected", GIVEN_EXPECTED)
+def test_given_paragraph_expected_statements(extract_text, text, expected):
+    rows = extract_text(text)
+    for speaker, cue, fragment in expected:
+        hits = [s for s in rows["statements"] if fragment in s["quote_text"] and s["cue"] == cue]
+        assert hits, statements(rows)
+        st = hits[0]
+        assert st["speaker_text"] == speaker or speaker and (st["speaker_text"] or "").endswith(" " + speaker), statements(rows)
+        assert (st["speaker_text"] or "").lower() not in ("he", "she", "they", "it", "we", "i")
+
+
+@pytest.mark.parametrize("text", GIVEN_NOTHING)
+def test_given_paragraph_no_attributed_statement(extract_text, text):
+    rows = extract_text(text)
+    assert all(s["speaker_text"] is None and s["speaker_actor_id"] is None for s in rows["statements"]) \
+        if "silent" in text else rows["statements"] == [], statements(rows)
+
+
+SPEAKER_PHRASES = [
+    pytest.param("Marley Anderson, 21, a junior from Las Vegas, said she would caucus for the first time.",
+                 "she would caucus", "Marley Anderson, 21, a junior from Las Vegas", id="an age does not end the apposition"),
+    pytest.param("Dean Johnson, a salesman from Sumter, South Carolina, says the senator will leave with momentum.",
+                 "will leave with momentum", "Dean Johnson, a salesman from Sumter, South Carolina",
+                 id="a place name in apposition inside the apposition stays"),
+    pytest.param("Senator Ruth Adler and Governor Tom Reyes both said the bridge must be rebuilt.",
+                 "the bridge must be rebuilt", "Senator Ruth Adler and Governor Tom Reyes",
+                 id="no floating quantifier at the end"),
+    pytest.param("Armin Laschet, the leader of the opposition, who called for new elections, said the minister "
+                 "should resign.", "the minister should resign", "Armin Laschet, the leader of the opposition",
+                 id="a set-off relative clause after the apposition is not the phrase"),
+]
+
+
+@pytest.mark.parametrize("text,fragment,phrase", SPEAKER_PHRASES)
+def test_given_paragraph_expected_speaker_phrase(extract_text, text, fragment, phrase):
+    assert find(extract_text(text), fragment)["speaker_phrase"] == phrase

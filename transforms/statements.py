@@ -23,6 +23,7 @@ OPENING_QUOTES = '"“„«'
 CLOSING_QUOTES = '"”»'
 QUOTE_TOKENS = frozenset({'"', "“", "”", "„", "«", "»", "''", "``"})
 PRONOUN_SPEAKERS = {"he": "person", "she": "person", "they": "group", "we": "group", "it": "group", "i": "person"}
+POSSESSIVE_PRONOUNS = {"his": "he", "her": "she", "their": "they", "our": "we", "its": "it", "my": "i"}
 MEDIUM_GENERIC_WORDS = frozenset(
     "the a an news agency agencies newspaper paper daily weekly broadcaster television tv radio channel "
     "station outlet magazine wire service website network newswire".split()
@@ -127,6 +128,11 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
                 # An opening mark at the paragraph start with no close: a quote that goes on.
                 found.append(QuoteSpan(opened, p_end, p_index, True))
                 carried_open = True
+            elif found and re.search(r"[.!?]\s*$", text[opened:p_end]) and len(re.findall(r"\w+", text[opened:p_end])) >= 8:
+                # '"…," Sexton said. "Trump events are … revel in it.' and no close: the newspaper
+                # convention for a quote going on into the next paragraph, after a quote in this one.
+                found.append(QuoteSpan(opened, p_end, p_index, False))
+                carried_open = True
             # Otherwise the stray mark is ignored and the paragraph's other quotes stand.
         for q in found:
             whole = q.start - 1 <= p_start and q.end + 1 >= len(text[:p_end].rstrip()) - 1
@@ -179,6 +185,8 @@ class StatementExtractor:
     def cue_of(self, token: Token) -> SpeechCue | None:
         if token.lower_ == "according" and token.i + 1 < len(self.tokens) and self.tokens[token.i + 1].lower_ == "to":
             return self.cues.get(("according to", "ADP"))
+        if token.pos_ == "NOUN":
+            return self.cues.get((token.lemma_.lower(), "NOUN"))
         if token.pos_ != "VERB":
             return None
         return self.cues.get((token.lemma_.lower(), "VERB"))
@@ -214,8 +222,8 @@ class StatementExtractor:
             chosen = on_head[0] if on_head else (not_modifiers or mentions)[-1]
         if chosen is None:
             head = self._syntactic_head(tokens)
-            if head.pos_ not in ("NOUN", "PROPN"):
-                return None
+            if head.pos_ not in ("NOUN", "PROPN", "NUM") and not _quantifier_subject(head):
+                return None  # "About 4 in 10 say", "Most believe", "Someone called it": groups, not names
             text = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
             return Speaker(None, _tidy(text), None, "nominal", "group", phrase=self._speaker_phrase(tokens, head))
         actor = self.actors.actors[chosen.actor_id]
@@ -239,8 +247,9 @@ class StatementExtractor:
         end = root.i
         appositions = 0
         for child in root.rights:
-            if child.dep_ == "appos" and not _lone_proper_noun(child) and self.tokens[child.left_edge.i - 1].text != "(":
-                appositions += 1
+            if child.dep_ == "appos" and not _lone_proper_noun(child) and not _age(child) \
+                    and self.tokens[child.left_edge.i - 1].text != "(":
+                appositions += 1  # an age ("Marley Anderson, 21, a junior from Las Vegas") is no apposition
                 if appositions > 1:
                     break  # "X, the attorney general of Oklahoma, one of the states suing": one apposition
             if child.dep_ in ("appos", "conj", "cc") or child.dep_ == "relcl" and not self._set_off(child) or (child.dep_ == "prep" and child.lower_ in PHRASE_PREPOSITIONS) \
@@ -249,13 +258,17 @@ class StatementExtractor:
                 # attorney general of Oklahoma, one of the states suing"): the speaker's own apposition ends
                 # first. A lone proper noun stays ("of Springfield, Va.").
                 excluded = {t.i for c in child.subtree
-                            if c.dep_ == "acl" or c.dep_ == "appos" and c.i != child.i and not _lone_proper_noun(c)
+                            if c.dep_ == "acl" or c.dep_ == "appos" and c.i != child.i and not _place_name(c)
+                            or c.dep_ == "relcl" and c.i != child.i and self._set_off(c)
                             for t in c.subtree}
                 kept = [t.i for t in child.subtree if t.i not in excluded and t.i in ids]
                 if kept:
                     end = max(end, max(kept))
         phrase = [t for t in self.tokens[start:end + 1] if t.i in ids]
-        while phrase and phrase[-1].is_punct and phrase[-1].text != ")":
+        # No dangling word at the end: "Ms. Epstein and", "the author of" (before a quoted title),
+        # "John Bolton and Sebastian Gorka both".
+        while phrase and (phrase[-1].is_punct and phrase[-1].text != ")" or phrase[-1].pos_ in ("ADP", "CCONJ", "DET")
+                          or phrase[-1].lower_ in ("both", "all", "each", "too", "also")):
             phrase = phrase[:-1]
         if not phrase:
             return None
@@ -330,10 +343,12 @@ class StatementExtractor:
             quote_text = self.text[q.start:q.end]
             n_words = len(re.findall(r"\w+", quote_text))
             is_sentence_like = bool(re.search(r"[.!?,;…]\s*$", quote_text)) or q.whole_paragraph
-            if n_words < MIN_DIRECT_QUOTE_WORDS or not (is_sentence_like or n_words >= 8):
+            if not n_words or not (is_sentence_like or n_words >= 8):
                 continue
             if self._inside_reported_clause(q):
                 continue  # a partial quote: the reported clause around it carries it (a mixed statement)
+            if n_words < MIN_DIRECT_QUOTE_WORDS and (q.whole_paragraph or self._attribute(q)[0] is None):
+                continue  # '"Absolutely," he said.' is a statement; a short quote with no cue beside it is not
             label = TRANSCRIPT_LABEL.match(quote_text)
             if label:  # a transcript turn: "WALLACE: Let's start with …"
                 statement = self._transcript_turn(q, label)
@@ -425,6 +440,9 @@ class StatementExtractor:
         if after_start < len(tokens):
             sent = tokens[after_start].sent
             after = [tokens[i] for i in range(after_start, sent.end) if not self.in_quote[i]]
+            if all(t.is_punct for t in after) and sent.end < len(tokens) and "\n" not in self.text[q.end:tokens[sent.end].idx]:
+                # '"… coming!" Bush said.': the parser ended the sentence inside the quote.
+                after = after + [t for t in tokens[sent.end].sent if not self.in_quote[t.i]]
             after = after[: next((k for k, t in enumerate(after) if k > 0 and self._opens_quote(t)), len(after))]
             for t in after:
                 cue = self.cue_of(t)
@@ -444,6 +462,9 @@ class StatementExtractor:
                     speaker = self.speaker_from_tokens(self._strip_medium(tail, t), q.start)
                 if speaker is not None:
                     return t, speaker
+            attached = self._attribution_verb(after)
+            if attached is not None:
+                return attached
         # Before the opening mark, in the same sentence: X said: "…"
         if before_end > 0:
             sent = tokens[before_end - 1].sent
@@ -457,10 +478,38 @@ class StatementExtractor:
                     region = list(obj[0].subtree) if obj else []
                 else:
                     region = self._subject_tokens(t, [x for x in before if x.i < t.i], climb=True)
+                    inverted = [c for c in t.rights if c.dep_ == "nsubj"]
+                    if inverted and not any(c.dep_ == "nsubj" and c.i < t.i for c in t.children):
+                        region = list(inverted[0].subtree)  # "In other words, explained Nancy Cordes: '…'"
                 speaker = self.speaker_from_tokens(region, q.start)
                 if speaker is not None:
                     return t, speaker
+            if before and before[-1].text == ":":
+                introduced = self._attribution_verb(before[:-1])
+                if introduced is not None:
+                    return introduced
         return None, None
+
+    def _attribution_verb(self, clause: list[Token]) -> tuple[Token, Speaker] | None:
+        """The clause right beside a quote, with a verb the lexicon does not list: '"…," Mr. Gray
+        continued.', 'Bennett shot back with a laugh.', 'Clinton released the following statement: "…"'.
+        Beside a quote any verb of a named speaker introduces it; the speaker must be someone the text
+        names (an actor, a pronoun or a proper name), so "the sign read" attributes nothing."""
+        ids = {t.i for t in clause}
+        for verb in clause:
+            if verb.pos_ != "VERB" or verb.i in self.used_cues or verb.dep_ not in ("ROOT", "ccomp", "parataxis") \
+                    or verb.head.i in ids and verb.head.i != verb.i:
+                continue
+            subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.i in ids]
+            if not subjects:
+                return None
+            subject = [t for t in subjects[0].subtree if t.i in ids]
+            speaker = self.speaker_from_tokens(subject, verb.idx)
+            if speaker is not None and (speaker.actor_id is not None or speaker.resolution == "pronoun"
+                                        or subjects[0].pos_ == "PROPN"):
+                return verb, speaker
+            return None
+        return None
 
     def _opens_quote(self, token: Token) -> bool:
         return token.text in QUOTE_TOKENS and token.i + 1 < len(self.tokens) and self.in_quote[token.i + 1]
@@ -529,6 +578,8 @@ class StatementExtractor:
                 continue
             if cue.lemma == "according to":
                 st = self._according_to(token, cue)
+            elif cue.pos == "NOUN":
+                st = self._noun_statement(token, cue)
             else:
                 st = self._reported_clause(token, cue)
             if st is not None:
@@ -549,34 +600,81 @@ class StatementExtractor:
                 continue
             comp = found[0]
             if relation == "dobj" or relation.startswith("prep:"):
-                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0:
-                    return []  # "said it", "denied this": nothing said to report
+                predicated = [c for c in children if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp")]
+                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0 and not predicated:
+                    return []  # "said it", "denied this": nothing said to report ("called it a farce" is)
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
-                                                  and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for"))])
-                return [t for t in self.tokens[comp.left_edge.i:end + 1]]
-            # "she opposed the war, when there are clips of her supporting it": a clause the writer
-            # adds after a comma is the writer's, not the speaker's.
-            dropped = {t.i for c in comp.rights if c.dep_ in ("advcl", "relcl") and c.left_edge.i > 0
-                       and self.tokens[c.left_edge.i - 1].text in (",", "—", "-") for t in c.subtree}
-            dropped |= self._coordinated_cues(comp)
+                                                  and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for", "with"))])
+                # "praised Franklin Graham, who has vowed …": what the object is, set off by a comma, is
+                # the writer's description, not what was praised.
+                described = {t.i for c in comp.rights if c.dep_ in ("relcl", "appos", "acl") and self._set_off(c)
+                             for t in c.subtree}
+                return [t for t in self.tokens[comp.left_edge.i:end + 1] if t.i not in described]
+            # A clause after a comma ("…, reflecting restlessness within an electorate …") stays: readers
+            # and annotators take it as part of what was reported.
+            dropped = self._coordinated_cues(comp)
             return sorted((t for t in comp.subtree if t.i not in dropped), key=lambda t: t.i)
         return []
 
     def _coordinated_cues(self, comp: Token) -> set[int]:
-        """"Machado promised X and said Y": a speech verb coordinated with the reported clause is a
-        statement of its own (its cue reports it), so it and its "and" are no part of this content."""
+        """"Machado promised X and said Y", "X said A, while nine in 10 said B": a speech verb reporting a
+        clause of its own, coordinated with the reported clause or set off after it with a speaker of its
+        own, is a statement of its own (its cue reports it), so it and its "and" are no part of this
+        content."""
         dropped: set[int] = set()
-        for conj in comp.rights:
-            if conj.dep_ != "conj" or conj.pos_ != "VERB" or self.cue_of(conj) is None:
+        for conj in comp.subtree:
+            if conj.i <= comp.i or conj.i in dropped:
                 continue
+            cue = self.cue_of(conj) if conj.pos_ == "VERB" else None
+            if cue is None or cue.cue_type != "speech" or not any(c.dep_ == "ccomp" for c in conj.children):
+                continue  # "he'd sit Putin down and tell him to stop", "condoning and encouraging violence": one content
+            if conj.dep_ != "conj" and not (conj.dep_ in ("advcl", "parataxis") and self._set_off(conj)):
+                continue  # "…, while nine in 10 said …", "…, saying that …": a set-off clause of its own
             dropped.update(t.i for t in conj.subtree)
             k = conj.left_edge.i - 1
             while k > comp.i and (self.tokens[k].dep_ == "cc" or self.tokens[k].is_punct):
                 dropped.add(k)
                 k -= 1
         return dropped
+
+    def _reporting_ancestor(self, token: Token) -> Token | None:
+        """The speech verb a subjectless, set-off participle ("…, saying that …") sits inside the
+        content of, when it has a subject of its own."""
+        if token.tag_ != "VBG" or token.dep_ != "advcl" or not self._set_off(token):
+            return None
+        for ancestor in token.ancestors:
+            cue = self.cue_of(ancestor) if ancestor.pos_ == "VERB" else None
+            if cue is not None and cue.cue_type == "speech" and ancestor.i != token.head.i \
+                    and any(c.dep_ == "nsubj" for c in ancestor.children):
+                return ancestor
+        return None
+
+    def _noun_phrases_before(self, cue: Token) -> list[Token]:
+        """The noun phrase right before a cue the parser gave no subject ("sources privy to negotiations
+        say", "Senator Harry Reid, the minority leader, said" parsed as a conjunct), with the phrase it
+        stands in apposition to; nothing when a verb or the sentence start comes first."""
+        if cue.dep_ not in ("ROOT", "dep", "parataxis", "ccomp") or cue.tag_ == "VBG" or cue.tag_ == "VBN":
+            return []
+        stray = [c for c in cue.lefts if c.dep_ in ("nummod", "npadvmod", "dep") and c.pos_ in ("NUM", "NOUN", "PROPN")]
+        if stray:
+            return [t for t in stray[-1].subtree if not self.in_quote[t.i]]  # "About 4 in 10 say"
+        chunks = [c for c in cue.sent.noun_chunks if c.end <= cue.i]
+        k = cue.i - 1
+        while k >= cue.sent.start and self.tokens[k].dep_ in ("advmod", "aux", "neg") or k >= cue.sent.start and self.tokens[k].text == ",":
+            k -= 1
+        last = next((c for c in reversed(chunks) if c.end - 1 <= k), None)
+        if last is None:
+            return []
+        between = self.tokens[last.end:cue.i]
+        if any(t.pos_ in ("VERB", "AUX") and t.dep_ not in ("aux", "neg") for t in between):
+            return []  # "sources privy to negotiations say": an adjective phrase may sit between
+        start = last.start
+        earlier = next((c for c in reversed(chunks) if c.end == start - 1 and self.tokens[start - 1].text == ","), None)
+        if earlier is not None:
+            start = earlier.start  # "Senator Harry Reid, the minority leader, said"
+        return [t for t in self.tokens[start:cue.i] if not self.in_quote[t.i]]
 
     def _trailing_attribution(self, token: Token) -> tuple[list[Token], list[Token]] | None:
         """"…, the Observatory said on Friday.": the clause before the last comma is what was said,
@@ -593,16 +691,25 @@ class StatementExtractor:
         return list(self.tokens[sent.start:commas[-1]]), subject
 
     def _reported_clause(self, token: Token, cue: SpeechCue) -> Statement | None:
+        if cue.cue_type == "evidential":
+            return self._evidential_statement(token, cue)
         content = self._content_tokens(token, cue)
         subject_region: list[Token] | None = None
         passive = [c for c in token.children if c.dep_ == "nsubjpass"]
-        if not content and passive and cue.cue_type != "belief":
+        if passive and (not content and cue.cue_type != "belief" or cue.cue_type == "belief" and _infinitive_after(token)):
+            # "X was criticized for Y"; of beliefs only "X is expected / believed to Y", not "X was found dead".
             return self._passive_statement(token, cue, passive[0])
         if not content and cue.cue_type == "speech" and "ccomp" in cue.complements \
                 and not any(c.dep_ in ("dobj", "ccomp", "xcomp") for c in token.children):
             trailing = self._trailing_attribution(token)
             if trailing is not None:
                 content, subject_region = trailing
+        if not content and cue.cue_type in ("speech", "belief") and token.dep_ == "parataxis" \
+                and any(c.dep_ == "nsubj" for c in token.children):
+            # "In the long run, many economists say, this effect could ripple …": the clause around
+            # a parenthetical cue is what was said.
+            inside = {t.i for t in token.subtree}
+            content = [t for t in token.head.subtree if t.i not in inside]
         content = [t for t in content if not (t.dep_ == "mark" and t.lower_ == "that" and t.i == content[0].i)]
         while content and (content[0].is_punct and content[0].text not in QUOTE_TOKENS or content[0].lower_ == "that"):
             content = content[1:]
@@ -619,24 +726,36 @@ class StatementExtractor:
         else:
             subject_head = token
             subjects = [c for c in token.children if c.dep_ in ("nsubj",)]
+            reporter = self._reporting_ancestor(token) if not subjects else None
+            if reporter is not None:
+                # "She said her father would do the same, saying that …": the one reporting says it too.
+                subject_head, subjects = reporter, [c for c in reporter.children if c.dep_ == "nsubj"]
             while not subjects and subject_head.dep_ in ("advcl", "xcomp", "conj", "acl") and subject_head.head.pos_ in ("VERB", "AUX") \
                     and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
                 subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
                 subjects = [c for c in subject_head.children if c.dep_ in ("nsubj",)]
-            if not subjects:
-                return None
-            region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
+            if subjects:
+                region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
+            elif self._asked_without_asker(token, cue):
+                return self._reported_statement(token, cue, content, Speaker(None, None, None, "unresolved", "person"),
+                                                cue.lemma, None, strip_marks=True)
+            else:
+                region = self._noun_phrases_before(token)
+                if not region:
+                    return None
         speaker = self.speaker_from_tokens(region, token.idx)
         if speaker is None:
             return None
-        if cue.cue_type == "stance" and speaker.resolution == "nominal" and speaker.actor_id is None:
-            return None  # "the plan supports …": a stance needs someone to hold it
+        if cue.cue_type == "stance" and speaker.resolution == "nominal" and speaker.actor_id is None \
+                and not _people_noun(self._syntactic_head(region)):
+            return None  # "the plan supports …": a stance needs someone to hold it ("most senators support …")
         return self._reported_statement(token, cue, content, speaker, cue.lemma, self.medium_of(token),
                                         strip_marks=True)
 
     def _reported_statement(self, token: Token, cue: SpeechCue, content: list[Token], speaker: Speaker,
                             cue_text: str, medium: str | None, strip_marks: bool) -> Statement:
         """A reported (indirect or mixed) statement over the content tokens, which it claims."""
+        content = self._close_partial_quote(content)
         start, end = content[0].idx, content[-1].idx + len(content[-1].text)
         quote = self.text[start:end]
         kind = "mixed" if any(ch in quote for ch in OPENING_QUOTES + CLOSING_QUOTES) else "indirect"
@@ -646,7 +765,8 @@ class StatementExtractor:
             sentence_index=self.sentence_of_token[token.i],
             char_start=start,
             char_end=end,
-            quote_text=_clean_quote(quote.strip('"“”') if strip_marks else quote),
+            quote_text=_clean_quote(quote[1:-1] if strip_marks and len(quote) > 1 and quote[0] in OPENING_QUOTES
+                                    and quote[-1] in CLOSING_QUOTES else quote),
             quote_kind=kind,
             speaker=speaker,
             cue=cue_text,
@@ -654,6 +774,98 @@ class StatementExtractor:
             medium=medium,
             confidence=_confidence(kind, speaker, cue),
         )
+
+    def _noun_statement(self, token: Token, cue: SpeechCue) -> Statement | None:
+        """"Trump's view that …", "his call for a ban", "a demand by Pelosi that …", "voiced support for
+        X": a speech or stance noun whose holder the phrase names (a possessive, a "by" phrase, or the
+        subject of the verb the noun is the object of), and whose clause or object is what is held."""
+        content: list[Token] = []
+        for relation in cue.complements:
+            if relation.startswith("prep:"):
+                found = [c for c in token.rights if c.dep_ == "prep" and c.lower_ == relation[5:]
+                         and any(g.dep_ in ("pobj", "pcomp") for g in c.children)]
+                if found:
+                    content = [t for t in found[0].subtree if t.i != found[0].i]
+            else:
+                found = [c for c in token.rights if c.dep_ == relation and c.pos_ in ("VERB", "AUX")]
+                if found:
+                    content = list(found[0].subtree)
+            if content:
+                break
+        while content and (content[0].is_punct or content[0].lower_ == "that" and content[0].dep_ == "mark"):
+            content = content[1:]
+        while content and content[-1].is_punct and content[-1].text not in QUOTE_TOKENS:
+            content = content[:-1]
+        words = [t for t in content if not t.is_punct]
+        if len(words) < MIN_INDIRECT_WORDS or sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None
+        holder: list[Token] = []
+        owners = [c for c in token.children if c.dep_ == "poss"]
+        agents = [g for c in token.rights if c.dep_ == "prep" and c.lower_ in ("by", "from") for g in c.children if g.dep_ == "pobj"]
+        if owners:
+            holder = [t for t in owners[0].subtree if t.dep_ != "case"]
+        elif agents:
+            holder = list(agents[0].subtree)
+        elif token.dep_ == "dobj" and token.head.pos_ == "VERB":
+            subjects = [c for c in token.head.children if c.dep_ == "nsubj"]
+            if subjects:
+                holder = self._subject_phrase(token.head, subjects[0])
+        if not holder:
+            return None
+        if len(holder) == 1 and holder[0].lower_ in POSSESSIVE_PRONOUNS:
+            speaker = Speaker(None, holder[0].text, None, "pronoun", PRONOUN_SPEAKERS[POSSESSIVE_PRONOUNS[holder[0].lower_]],
+                              phrase=holder[0].text)
+        else:
+            speaker = self.speaker_from_tokens(holder, token.idx)
+        if speaker is None or speaker.actor_id is None and speaker.resolution != "pronoun":
+            return None  # "the view that …", "public support for …": nobody named holds it
+        return self._reported_statement(token, cue, content, speaker, cue.lemma, None, strip_marks=True)
+
+    def _asked_without_asker(self, token: Token, cue: SpeechCue) -> bool:
+        """"Asked whether he would run, Smith said …": a question put by someone the text does not name
+        (the reporter); the question is reported, its asker unknown. "Asked about the plan" names a topic,
+        not a question, so it reports nothing."""
+        return cue.lemma == "ask" and token.tag_ == "VBN" and token.dep_ in ("advcl", "ROOT") \
+            and not any(c.dep_ in ("nsubj", "nsubjpass", "agent") for c in token.children) \
+            and any(c.dep_ == "ccomp" for c in token.children)
+
+    def _evidential_statement(self, token: Token, cue: SpeechCue) -> Statement | None:
+        """"X seemed to Y", "X appears weak", "it seems that Y": how things look, in the writer's voice.
+        The subject and the complement together are what seems so, and nobody in the text says it; but
+        a person who seems hopeful or welcoming holds that stance themselves. Without a complement ("she
+        appeared at the rally") the verb reports nothing."""
+        subjects = [c for c in token.children if c.dep_ in ("nsubj", "expl")]
+        complements = [c for c in token.rights if c.dep_ in ("xcomp", "acomp", "attr", "oprd", "ccomp")
+                       or (c.dep_ == "prep" and c.lower_ == "like")]
+        if not subjects or not complements or subjects[0].lower_ in RELATIVE_PRONOUNS:
+            return None
+        subject = list(subjects[0].subtree)
+        holder = None if subjects[0].lower_ in ("it", "there") else self.speaker_from_tokens(subject, token.idx)
+        parts = [t for c in complements for t in c.subtree]
+        if holder is not None and (holder.actor_id is not None or holder.resolution == "pronoun") \
+                and holder.kind == "person":
+            speaker = holder  # "Rubio seemed hopeful that …": the stance is Rubio's, seen by the writer
+        else:
+            speaker = Speaker(None, None, None, "unresolved", "group")
+            if subjects[0].lower_ not in ("it", "there"):
+                parts = subject + parts
+        words = [t for t in parts if not t.is_punct]
+        if len(words) < MIN_INDIRECT_WORDS + 1 or sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None
+        parts.sort(key=lambda t: t.i)
+        return self._reported_statement(token, cue, parts, speaker, cue.lemma, None, strip_marks=True)
+
+    def _close_partial_quote(self, content: list[Token]) -> list[Token]:
+        """"said she had ''steady hands, but most of all, she has a good heart.''": a quotation opened in
+        the content runs to its closing mark, even where the parser ended the clause sooner."""
+        marks = [t for t in content if t.text in QUOTE_TOKENS]
+        if len(marks) % 2 == 0 or not self.in_quote[marks[-1].i + 1 if marks[-1].i + 1 < len(self.tokens) else marks[-1].i]:
+            return content
+        sent_end = content[-1].sent.end
+        for k in range(content[-1].i + 1, sent_end):
+            if self.tokens[k].text in QUOTE_TOKENS:
+                return content + [t for t in self.tokens[content[-1].i + 1:k + 1]]
+        return content
 
     def _passive_statement(self, token: Token, cue: SpeechCue, subject: Token) -> Statement | None:
         """"X was criticized (by Y) for Z", "X is expected to win": the passive subject and what the
@@ -740,6 +952,39 @@ class StatementExtractor:
         return self._reported_statement(token, cue, content, speaker, "according to", None, strip_marks=False)
 
 
+QUANTIFIERS = frozenset("many most some others several few all both someone everyone anyone nobody somebody everybody".split())
+
+
+def _quantifier_subject(token: Token) -> bool:
+    return token.lower_ in QUANTIFIERS and token.dep_ in ("nsubj", "nsubjpass")
+
+
+PARTITIVE_PEOPLE = frozenset("people public majority minority number half third quarter share percent group crowd "
+                             "official officials voters".split())
+AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
+
+
+def _people_noun(head: Token) -> bool:
+    """A nominal speaker that is people ("senators", "critics", "a majority of voters", "6 in 10"), not a
+    thing ("the plan", "the new data"): a partitive or an agent noun (-er, -or, -ist, -ian, -ant, -ent)."""
+    lemma = head.lemma_.lower()
+    return head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
+        or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
+
+
+def _infinitive_after(verb: Token) -> bool:
+    return any(c.dep_ == "xcomp" and any(g.dep_ == "aux" and g.lower_ == "to" for g in c.children) for c in verb.rights)
+
+
+def _age(token: Token) -> bool:
+    return token.pos_ == "NUM" and token.n_lefts + token.n_rights == 0
+
+
+def _place_name(token: Token) -> bool:
+    """"Sumter, South Carolina", "Springfield, Va.": a name in apposition made only of proper nouns."""
+    return all(t.pos_ == "PROPN" or t.is_punct for t in token.subtree) and token.pos_ == "PROPN"
+
+
 def _lone_proper_noun(token: Token) -> bool:
     return token.pos_ == "PROPN" and token.n_lefts + token.n_rights == 0
 
@@ -778,14 +1023,28 @@ def resolve_speakers(statements: list[Statement], doc: Doc, actors: DocumentActo
     "Fitting" means a person for he/she/I and a group for they/we/it; before any named speaker
     of that kind, a pronoun falls back to the last person the text named before it.
     """
-    named: list[Speaker] = []
-    for st in sorted(statements, key=_speaker_position(doc)):
+    named: list[tuple[int, Speaker]] = []
+    subjects = _person_subjects(doc, actors)
+    position = _speaker_position(doc)
+    for st in sorted(statements, key=position):
         sp = st.speaker
+        at = position(st)[0]
         if sp.resolution == "carry_over" and sp.carried_from is not None:
             src = sp.carried_from.speaker
             st.speaker = Speaker(src.actor_id, src.text, src.title, "carry_over", src.kind, phrase=src.phrase)
         elif sp.resolution == "pronoun":
-            match = next((n for n in reversed(named) if n.kind == sp.kind and n.actor_id), None)
+            last_named = next(((k, n) for k, n in reversed(named) if n.kind == sp.kind and n.actor_id), None)
+            match = last_named[1] if last_named else None
+            if sp.kind == "person":
+                # The person last named as a subject, when nearer than the last speaker: "Jeff Weaver
+                # appeared on MSNBC and outlined how he thinks …".
+                window_start = doc[st.cue_token].sent.start if st.cue_token is not None else len(doc)
+                if window_start > 0:
+                    window_start = doc[window_start - 1].sent.start
+                near = [m for m in subjects if window_start <= m.token_start and doc[m.token_start].idx < at]
+                if near and (last_named is None or doc[near[-1].token_start].idx > last_named[0]):
+                    person = actors.actors[near[-1].actor_id]
+                    match = Speaker(person.actor_id, person.name, None, "named", "person", phrase=person.name)
             if match is None and sp.kind == "person":
                 cue_at = st.cue_token if st.cue_token is not None else len(doc)
                 people = [m for m in actors.mentions
@@ -796,8 +1055,23 @@ def resolve_speakers(statements: list[Statement], doc: Doc, actors: DocumentActo
             st.speaker = (Speaker(match.actor_id, match.text, match.title, "pronoun", sp.kind, phrase=match.phrase) if match
                           else Speaker(None, None, None, "unresolved", sp.kind))
         elif sp.actor_id and sp.resolution in ("named", "apposition", "nominal"):
-            named.append(sp)
+            named.append((at, sp))
         st.confidence = min(st.confidence, _confidence(st.quote_kind, st.speaker, None) if st.cue is None else st.confidence)
+
+
+def _person_subjects(doc: Doc, actors: DocumentActors) -> list[Mention]:
+    """Named people who are the subject of a clause outside quotation marks, in text order."""
+    quotes = find_quote_spans(doc.text)
+    found = []
+    for m in actors.mentions:
+        if m.kind != "name" or actors.actors[m.actor_id].actor_type != "person":
+            continue
+        if doc[m.token_start:m.token_end].root.dep_ not in ("nsubj", "nsubjpass"):
+            continue
+        if any(q.start <= m.char_start < q.end for q in quotes):
+            continue
+        found.append(m)
+    return found
 
 
 def _speaker_position(doc: Doc):
