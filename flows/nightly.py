@@ -130,15 +130,16 @@ def _run(sources: list[Source], workspace: Workspace, settings: Settings, releas
     ingested = ingest_sources(sources, workspace, settings)
     recode = stale_documents(workspace, settings)
     documents = ingested.documents + [d for d in recode if d.doc_id not in {n.doc_id for n in ingested.documents}]
-    # Normalise: chunks of documents, spread over the task runner's workers when parallel, else
-    # parsed here with extraction overlapped in a helper process when there are enough of them.
-    chunks = chunked(documents, settings.chunk_size)
+    # Normalise: chunks of documents spread over the task runner's workers when parallel; else
+    # parsed here, and when there are enough documents extracted meanwhile in a helper process, in
+    # one task, so that the parse never waits for the helper between chunks.
     if parallel:
-        futures = [normalise_chunk.submit(chunk, settings, len(chunk)) for chunk in chunks]
+        futures = [normalise_chunk.submit(chunk, settings, len(chunk)) for chunk in chunked(documents, settings.chunk_size)]
         parts = [f.result() for f in futures]
+    elif overlap_extraction(len(documents), settings):
+        parts = [normalise_chunk(documents, settings, len(documents), overlap=True)]
     else:
-        overlap = overlap_extraction(len(documents), settings)
-        parts = [normalise_chunk(chunk, settings, len(chunk), overlap) for chunk in chunks]
+        parts = [normalise_chunk(chunk, settings, len(chunk)) for chunk in chunked(documents, settings.chunk_size)]
     batch_id = batch_id_for([d.doc_id for d in documents] + [q["quarantine_id"] for q in ingested.quarantine], started_at)
     stage_batch(merge_frames(parts), documents, ingested.quarantine, batch_id, started_at, workspace, settings)
     # Assemble and validate.
