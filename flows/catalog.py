@@ -96,7 +96,7 @@ def render_chart(counts: pd.DataFrame, event_types: Sequence[str]) -> str:
         return '<p class="empty" id="chart-empty">No dated events in this release.</p>'
     weeks = _all_weeks(min(counts["week"]), max(counts["week"]))
     colour = {t: PALETTE[i % len(PALETTE)] for i, t in enumerate(event_types)}
-    per_week = {w: counts[counts["week"] == w] for w in weeks}
+    per_week = dict(iter(counts.groupby("week", sort=True)))  # weeks without events are left out
     highest = max(int(frame["events"].sum()) for frame in per_week.values()) or 1
     width, height, left, bottom, top = 760, 260, 44, 40, 10
     plot_w, plot_h = width - left - 10, height - bottom - top
@@ -114,7 +114,8 @@ def render_chart(counts: pd.DataFrame, event_types: Sequence[str]) -> str:
     for index, week in enumerate(weeks):
         x = left + index * step + (step - bar_w) / 2
         y = top + plot_h
-        for row in per_week[week].sort_values("event_type").itertuples(index=False):
+        rows = per_week[week].sort_values("event_type").itertuples(index=False) if week in per_week else ()
+        for row in rows:
             h = plot_h * int(row.events) / highest
             y -= h
             title = html.escape(f"week of {week.isoformat()}: {row.event_type} {int(row.events)}")

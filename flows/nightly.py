@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
 from flows.assemble import assemble_tables
@@ -21,7 +22,15 @@ from flows.clock import utc_now
 from flows.evaluate.accuracy import GoldSet, accuracy_card, load_gold_sets
 from flows.ingest import ingest_sources
 from flows.lock import workspace_lock
-from flows.normalise import batch_id_for, chunked, merge_rows, normalise_chunk, stage_batch, stale_documents
+from flows.normalise import (
+    batch_id_for,
+    chunked,
+    merge_frames,
+    normalise_chunk,
+    overlap_extraction,
+    stage_batch,
+    stale_documents,
+)
 from flows.changes import RETRACTIONS
 from flows.resources import extractor_version
 from flows.publish import next_release_version, open_target, publish_release, retractions_against_previous
@@ -59,7 +68,7 @@ def code_version() -> str:
         return "0+unknown"
 
 
-@task(task_run_name="validate")
+@task(task_run_name="validate", cache_policy=NO_CACHE)  # no cache key: it would pickle every table
 def validate(tables: dict[str, pd.DataFrame]) -> ValidationReport:
     report = validate_tables(tables)
     logger = get_run_logger()
@@ -81,7 +90,7 @@ def measure_accuracy(gold_sets: list[GoldSet], workspace: Workspace, settings: S
                          progress=logger.info)
 
 
-@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="publish {version}")
+@task(retries=2, retry_delay_seconds=[5, 30], task_run_name="publish {version}", cache_policy=NO_CACHE)
 def publish(tables: dict[str, pd.DataFrame], version: str, report: ValidationReport, sources: list[str],
             workspace: Workspace, settings: Settings, evaluation: dict | None = None) -> Path | str:
     with tempfile.TemporaryDirectory(prefix="newsevents-data-docs-") as docs:
@@ -128,15 +137,18 @@ def _run(sources: list[Source], workspace: Workspace, settings: Settings, releas
     ingested = ingest_sources(sources, workspace, settings)
     recode = stale_documents(workspace, settings)
     documents = ingested.documents + [d for d in recode if d.doc_id not in {n.doc_id for n in ingested.documents}]
-    # Normalise: chunks of documents, spread over the task runner's workers when parallel.
-    chunks = chunked(documents, settings.chunk_size)
+    # Normalise: chunks of documents spread over the task runner's workers when parallel; else
+    # parsed here, and when there are enough documents extracted meanwhile in a helper process, in
+    # one task, so that the parse never waits for the helper between chunks.
     if parallel:
-        futures = [normalise_chunk.submit(chunk, settings, len(chunk)) for chunk in chunks]
+        futures = [normalise_chunk.submit(chunk, settings, len(chunk)) for chunk in chunked(documents, settings.chunk_size)]
         parts = [f.result() for f in futures]
+    elif overlap_extraction(len(documents), settings):
+        parts = [normalise_chunk(documents, settings, len(documents), overlap=True)]
     else:
-        parts = [normalise_chunk(chunk, settings, len(chunk)) for chunk in chunks]
+        parts = [normalise_chunk(chunk, settings, len(chunk)) for chunk in chunked(documents, settings.chunk_size)]
     batch_id = batch_id_for([d.doc_id for d in documents] + [q["quarantine_id"] for q in ingested.quarantine], started_at)
-    stage_batch(merge_rows(parts), documents, ingested.quarantine, batch_id, started_at, workspace, settings)
+    stage_batch(merge_frames(parts), documents, ingested.quarantine, batch_id, started_at, workspace, settings)
     # Assemble and validate.
     tables = assemble_tables(workspace)
     target = open_target(workspace, settings)

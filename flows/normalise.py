@@ -7,27 +7,39 @@ from ``texts/``), are the only ones a run parses.
 
 The work is split into chunks of documents, one task each, so that a Dask task runner can spread
 the parsing over workers; results are gathered in document order, so the rows do not depend on
-which runner did the work.
+which runner did the work. A chunk's rows travel as DataFrames, not as lists of row dicts: Prefect
+walks every list and dict in a task's parameters, which cost seconds per thousand documents.
+
+In runs with many documents, parsing and extraction overlap: the parsing process hands each parsed
+document to an extraction helper process (``flows.extraction_helper``), so extraction runs on a
+second CPU while the next documents are parsed.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 import pandas as pd
 from prefect import get_run_logger, task
+from prefect.cache_policies import NO_CACHE
 
-from flows.frames import read_frame, rows_to_frame, write_frame
+from flows.frames import empty_frame, read_frame, rows_to_frame, write_frame
 from flows.ingest import document_rows, read_ledger
+from flows.extraction_helper import ExtractionHelper, HelperDied, extraction_helper, forget_extraction_helper
 from flows.resources import extractor_version, load_models
 from flows.settings import Settings
 from flows.workspace import Workspace
 from transforms.documents import CleanDocument
-from transforms.extract import TABLES, DocumentForExtraction, extract_documents
+from transforms.extract import TABLES, DocumentForExtraction, ExtractionModels, extract_documents
 from transforms.ids import stable_id
 
 EXTRACTED_TABLES = tuple(name for name in TABLES if name != "documents")
+OVERLAP_MIN_DOCUMENTS = 200
+"""Runs with fewer new documents extract in the parsing process: the helper needs several seconds to
+load the models, about what parsing this many documents takes."""
 Rows = dict[str, list[dict]]
+Frames = dict[str, pd.DataFrame]
 
 
 def batch_id_for(doc_ids: list[str], started_at: datetime) -> str:
@@ -38,14 +50,36 @@ def chunked(documents: list[CleanDocument], size: int) -> list[list[CleanDocumen
     return [documents[i : i + size] for i in range(0, len(documents), size)]
 
 
-def extract_rows(documents: list[CleanDocument], settings: Settings, progress=None) -> Rows:
-    """Rows of every extracted table for the documents (no I/O besides loading the models)."""
+def overlap_extraction(documents_count: int, settings: Settings) -> bool:
+    """Whether a run of this many documents should extract in the helper; if so, start the helper
+    now, so that it loads the models while the first documents are parsed."""
+    if documents_count < OVERLAP_MIN_DOCUMENTS:
+        return False
+    return extraction_helper(settings.spacy_model) is not None
+
+
+def extract_rows(documents: list[CleanDocument], settings: Settings, progress=None, overlap: bool = False) -> Rows:
+    """Rows of every extracted table for the documents (no I/O besides loading the models).
+
+    With ``overlap`` (and more than one CPU), documents are extracted in the extraction helper
+    while the next ones are parsed here; the rows are the same either way.
+    """
     rows: Rows = {name: [] for name in EXTRACTED_TABLES}
     if not documents:
         return rows
     models = load_models(settings.spacy_model)
     items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in documents]
-    for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size):
+    helper = extraction_helper(settings.spacy_model) if overlap else None
+    if helper is not None:
+        try:
+            extracted = _extract_in_helper(items, models, helper, settings.batch_size)
+        except HelperDied as error:  # killed, out of memory, models not loadable there: extract here
+            logging.getLogger(__name__).warning("%s; extracting in the parsing process", error)
+            forget_extraction_helper(settings.spacy_model)
+            extracted = [doc_rows for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size)]
+    else:
+        extracted = (doc_rows for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size))
+    for doc_rows in extracted:
         for name, table_rows in doc_rows.items():
             rows[name].extend(table_rows)
         if progress is not None:
@@ -53,17 +87,30 @@ def extract_rows(documents: list[CleanDocument], settings: Settings, progress=No
     return rows
 
 
-@task(retries=1, retry_delay_seconds=5, task_run_name="normalise chunk of {documents_count} documents")
-def normalise_chunk(documents: list[CleanDocument], settings: Settings, documents_count: int = 0) -> Rows:
+def _extract_in_helper(items: list[DocumentForExtraction], models: ExtractionModels, helper: ExtractionHelper,
+                       batch_size: int) -> list[Rows]:
+    """Parse here, extract in the helper: each document is sent as soon as it is parsed."""
+    docs = models.nlp.pipe((i.text for i in items), batch_size=batch_size)
+    return helper.extract((doc.to_bytes(), item) for item, doc in zip(items, docs))
+
+
+def rows_to_frames(rows: Rows) -> Frames:
+    return {name: rows_to_frame(name, rows[name]) for name in EXTRACTED_TABLES}
+
+
+@task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, task_run_name="normalise chunk of {documents_count} documents")
+def normalise_chunk(documents: list[CleanDocument], settings: Settings, documents_count: int = 0,
+                    overlap: bool = False) -> Frames:
     """Parse and extract one chunk; pure work, so it can run on any Dask worker."""
-    return extract_rows(documents, settings)
+    return rows_to_frames(extract_rows(documents, settings, overlap=overlap))
 
 
-def merge_rows(parts: list[Rows]) -> Rows:
-    merged: Rows = {name: [] for name in EXTRACTED_TABLES}
-    for part in parts:
-        for name in EXTRACTED_TABLES:
-            merged[name].extend(part[name])
+def merge_frames(parts: list[Frames]) -> Frames:
+    """One frame per table from the chunks' frames, in chunk order."""
+    merged: Frames = {}
+    for name in EXTRACTED_TABLES:
+        frames = [part[name] for part in parts if len(part[name])]
+        merged[name] = pd.concat(frames, ignore_index=True) if frames else empty_frame(name)
     return merged
 
 
@@ -94,9 +141,9 @@ def _none(value):
     return None if value is None or pd.isna(value) else value
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], task_run_name="stage {batch_id}")
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE, task_run_name="stage {batch_id}")
 def stage_batch(
-    rows: Rows,
+    extracted: Frames,
     documents: list[CleanDocument],
     quarantine: list[dict],
     batch_id: str,
@@ -106,7 +153,7 @@ def stage_batch(
 ) -> dict[str, int]:
     """Write a batch's rows, then record its documents in the ledger. Returns row counts."""
     logger = get_run_logger()
-    frames = {name: rows_to_frame(name, table_rows) for name, table_rows in rows.items()}
+    frames = dict(extracted)
     frames["documents"] = document_rows(documents, ingested_at)
     frames["quarantine"] = rows_to_frame("quarantine", quarantine)
     # Rows first, ledger last: a crash in between only means these documents are parsed again.

@@ -15,13 +15,20 @@ replaced atomically. A crash or an error before that leaves no visible release a
 and the catalog unchanged. Versions are never overwritten.
 
 Parquet output is deterministic (rows sorted by primary key, fixed writer options), so two
-releases of the same tables have byte-identical Parquet files.
+releases of the same tables have byte-identical Parquet files. That is what lets a release reuse
+its predecessor's files: the manifest records a hash of every Parquet file's rows
+(``rows_sha256``, computed before encoding), and a file whose rows hash equals the previous
+release's is hard-linked from it (local targets; the link is checked against the previous
+manifest's SHA-256) or copied within the target (object stores) instead of being encoded and
+written again. Either way each release folder holds all its files and the bytes are those a
+full rewrite would give.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
 import stat
@@ -56,6 +63,8 @@ from schemas.dictionary import render_markdown
 from schemas.generate import arrow_schema, duckdb_ddl, sql_identifier, sql_literal
 
 DUCKDB_FILE = "newsevents.duckdb"
+LOADING_VIEW = "release_rows_being_loaded"
+"""Name under which each table's Arrow rows are shown to DuckDB while it is loaded."""
 VALIDATION_FILE = "validation.json"
 DATA_DOCS_DIR = "validation"
 """Great Expectations Data Docs (static HTML) inside a release, when the publisher is given them."""
@@ -67,6 +76,10 @@ QUERIES_DIR = "queries"
 EXAMPLE_QUERIES_DIR = PROJECT_ROOT / "queries"
 """Documented example queries; copied into every release and run on it before it is published."""
 PARTITION_FILE = "part-0.parquet"
+ROWS_HASHES_KEY = "parquet_rows_sha256"
+"""Manifest key: rows hash (``rows_sha256``) of every Parquet file, by path, for the next release."""
+ROWS_HASH_FORMAT = "arrow-ipc-stream/1"
+"""Changes whenever ``rows_sha256`` hashes differently, so old hashes never match new ones."""
 HIVE_NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__"
 """Folder value for a null partition key; Hive, Spark, pyarrow and DuckDB all read it as NULL."""
 
@@ -81,6 +94,9 @@ PARQUET_OPTIONS: dict[str, Any] = {
     "row_group_size": 1_000_000,
 }
 """Fixed writer options: part of what makes Parquet output byte-for-byte reproducible."""
+
+
+logger = logging.getLogger(__name__)
 
 
 class ReleaseExistsError(FileExistsError):
@@ -168,8 +184,8 @@ def _partition_folder(table: Table, key: Mapping[str, Any]) -> Path:
     return Path(table.name, *parts)
 
 
-def write_table_files(table: Table, arrow: pa.Table, release_dir: Path) -> list[Path]:
-    """Write one table's Parquet file(s) and return them, relative to the release folder.
+def table_partitions(table: Table, arrow: pa.Table) -> list[tuple[str, pa.Table]]:
+    """One table's Parquet files as (path relative to the release folder, rows), in path order.
 
     Unpartitioned tables become ``<table>.parquet``. Partitioned tables become
     ``<table>/<key>=<value>/.../part-0.parquet`` with the key values taken from the rows (null keys
@@ -178,26 +194,137 @@ def write_table_files(table: Table, arrow: pa.Table, release_dir: Path) -> list[
     over the folder work.
     """
     if not table.partition_by:
-        relative = Path(f"{table.name}.parquet")
-        _write_parquet(arrow, release_dir / relative)
-        return [relative]
+        return [(f"{table.name}.parquet", arrow)]
     keys = list(table.partition_by)
     partitions = arrow.select(keys).group_by(keys).aggregate([]).to_pylist()
     if not partitions:
-        relative = _partition_folder(table, dict.fromkeys(keys)) / PARTITION_FILE
-        _write_parquet(arrow, release_dir / relative)
-        return [relative]
-    written = []
+        return [((_partition_folder(table, dict.fromkeys(keys)) / PARTITION_FILE).as_posix(), arrow)]
+    files = []
     for key in sorted(partitions, key=lambda k: tuple((k[n] is None, k[n] or 0) for n in keys)):
         mask = None
         for name in keys:
             value = key[name]
             condition = pc.is_null(arrow[name]) if value is None else pc.equal(arrow[name], value)
             mask = condition if mask is None else pc.and_(mask, condition)
-        relative = _partition_folder(table, key) / PARTITION_FILE
-        _write_parquet(arrow.filter(mask), release_dir / relative)
-        written.append(relative)
+        files.append(((_partition_folder(table, key) / PARTITION_FILE).as_posix(), arrow.filter(mask)))
+    return files
+
+
+def write_table_files(table: Table, arrow: pa.Table, release_dir: Path) -> list[Path]:
+    """Write one table's Parquet file(s) (see ``table_partitions``); return them, relative to the release."""
+    written = []
+    for relative, rows in table_partitions(table, arrow):
+        _write_parquet(rows, release_dir / relative)
+        written.append(Path(relative))
     return written
+
+
+class _DigestSink:
+    """A write-only file that feeds a hash, so Arrow can stream into it without a copy in memory."""
+
+    closed = False
+
+    def __init__(self, digest: Any) -> None:
+        self.digest = digest
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+def rows_sha256(arrow: pa.Table) -> str:
+    """SHA-256 of the Parquet file these rows become: of the rows themselves (their Arrow IPC
+    stream, schema and descriptions included) and of what else decides the file's bytes, the
+    Parquet writer's version and options. Equal hashes mean byte-identical files, so a file of
+    the previous release with the same hash is reused instead of being encoded again."""
+    digest = hashlib.sha256()
+    writer = {"format": ROWS_HASH_FORMAT, "pyarrow": pa.__version__, "options": PARQUET_OPTIONS}
+    digest.update(json.dumps(writer, sort_keys=True).encode("utf-8"))
+    with pa.ipc.new_stream(_DigestSink(digest), arrow.schema) as stream:
+        stream.write_table(arrow)
+    return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class ReusableFiles:
+    """The previous release's Parquet files that a new release may reuse: manifest entry and
+    rows hash by path. A release published before rows hashes were recorded offers none."""
+
+    store: ReleaseStore
+    version: str | None
+    entries: Mapping[str, Mapping[str, Any]]
+    rows_hashes: Mapping[str, str]
+
+    @classmethod
+    def of(cls, store: ReleaseStore, version: str | None) -> "ReusableFiles":
+        manifest = store.manifest(version) if version else {}
+        return cls(store, version, {e["path"]: e for e in manifest.get("files", [])},
+                   dict(manifest.get(ROWS_HASHES_KEY, {})))
+
+    def entry_for(self, relative: str, rows_hash: str) -> Mapping[str, Any] | None:
+        """The previous release's manifest entry for this file if its rows hash is the same."""
+        if self.rows_hashes.get(relative) != rows_hash or relative not in self.entries:
+            return None
+        return self.entries[relative]
+
+
+@dataclass
+class ParquetOutcome:
+    """What publishing did with each Parquet file of a release."""
+
+    rows_hashes: dict[str, str]
+    written: list[str]
+    linked: dict[str, str]
+    """Files hard-linked from the previous release (local targets), with their verified SHA-256."""
+    copied: dict[str, Mapping[str, Any]]
+    """Files to copy within the target from the previous release (object stores), with their entry."""
+
+    @property
+    def reused(self) -> int:
+        return len(self.linked) + len(self.copied)
+
+
+def _link_previous(reusable: ReusableFiles, relative: str, entry: Mapping[str, Any], staging: Path) -> bool:
+    """Hard-link the previous release's file into the staging folder if it still has the bytes its
+    manifest lists (a damaged file is written again instead of carried forward)."""
+    source = reusable.store.local_root / str(reusable.version) / relative
+    destination = staging / relative
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.link(source, destination)
+    except OSError:  # another filesystem, no hard links there, too many links, file gone
+        return False
+    if destination.stat().st_size == entry["bytes"] and file_sha256(destination) == entry["sha256"]:
+        return True
+    destination.unlink()
+    return False
+
+
+def write_release_parquet(
+    staging: Path, definitions: Mapping[str, Table], arrow_tables: Mapping[str, pa.Table], reusable: ReusableFiles
+) -> tuple[ParquetOutcome, dict[str, list[tuple[str, pa.Table]]]]:
+    """Every table's Parquet files, each reused from the previous release when its rows hash is the
+    same, else encoded and written; also each table's files with their rows, in path order."""
+    outcome = ParquetOutcome(rows_hashes={}, written=[], linked={}, copied={})
+    files = {name: table_partitions(definition, arrow_tables[name]) for name, definition in definitions.items()}
+    for table_files in files.values():
+        for relative, rows in table_files:
+            rows_hash = rows_sha256(rows)
+            outcome.rows_hashes[relative] = rows_hash
+            entry = reusable.entry_for(relative, rows_hash)
+            if entry is not None and reusable.store.is_local:
+                if _link_previous(reusable, relative, entry, staging):
+                    outcome.linked[relative] = entry["sha256"]
+                    continue
+            elif entry is not None:
+                outcome.copied[relative] = entry
+                continue
+            _write_parquet(rows, staging / relative)
+            outcome.written.append(relative)
+    return outcome, files
 
 
 # --------------------------------------------------------------------------------------------
@@ -299,10 +426,13 @@ def _view_statements(view: ConvenienceView, base: Table) -> list[str]:
     return statements
 
 
-def build_duckdb(path: Path, tables: Mapping[str, Table], parquet_files: Mapping[str, list[Path]]) -> None:
-    """Create every table from its DDL, load it from its Parquet files, and add the views.
+def build_duckdb(path: Path, tables: Mapping[str, Table], rows: Mapping[str, list[pa.Table]]) -> None:
+    """Create every table from its DDL, load it with its rows, and add the views.
 
-    The data is copied into the database file, so ``newsevents.duckdb`` works on its own.
+    ``rows`` holds each table's Parquet files' rows in file order (as ``write_release_parquet``
+    gives them), so the database holds what the files hold, in the same order, without reading
+    back files that may have been reused rather than written. The data is copied into the
+    database file, so ``newsevents.duckdb`` works on its own.
     """
     connection = duckdb.connect(str(path))
     try:
@@ -311,12 +441,12 @@ def build_duckdb(path: Path, tables: Mapping[str, Table], parquet_files: Mapping
             for statement in duckdb_ddl(table):
                 connection.execute(statement)
             columns = ", ".join(sql_identifier(c) for c in table.column_names)
-            files = [str(f) for f in parquet_files[name]]
+            parts = rows[name]
+            connection.register(LOADING_VIEW, pa.concat_tables(parts) if len(parts) > 1 else parts[0])
             connection.execute(
-                f"INSERT INTO {sql_identifier(name)} ({columns}) "
-                f"SELECT {columns} FROM read_parquet(?, hive_partitioning = false)",
-                [files],
+                f"INSERT INTO {sql_identifier(name)} ({columns}) SELECT {columns} FROM {LOADING_VIEW}"
             )
+            connection.unregister(LOADING_VIEW)
         for view in CONVENIENCE_VIEWS:
             for statement in _view_statements(view, tables[view.base_table]):
                 connection.execute(statement)
@@ -548,16 +678,28 @@ def _release_files(release_dir: Path) -> list[Path]:
     )
 
 
-def describe_files(release_dir: Path, exclude: Iterable[str] = ()) -> list[dict[str, Any]]:
-    """Relative path, SHA-256 and size of every file in the release, sorted by path."""
-    skipped = set(exclude)
+def describe_files(
+    release_dir: Path,
+    exclude: Iterable[str] = (),
+    *,
+    only: Iterable[str] | None = None,
+    known_sha256: Mapping[str, str] | None = None,
+) -> list[dict[str, Any]]:
+    """Relative path, SHA-256 and size of every file in the release (or of the ``only`` ones), sorted
+    by path; ``known_sha256`` gives checksums already computed from the files' bytes."""
+    skipped, wanted, known = set(exclude), None if only is None else set(only), known_sha256 or {}
     described = []
     for path in _release_files(release_dir):
         relative = path.relative_to(release_dir).as_posix()
-        if relative in skipped:
+        if relative in skipped or (wanted is not None and relative not in wanted):
             continue
-        described.append({"path": relative, "sha256": file_sha256(path), "bytes": path.stat().st_size})
+        checksum = known.get(relative) or file_sha256(path)
+        described.append({"path": relative, "sha256": checksum, "bytes": path.stat().st_size})
     return described
+
+
+def _sorted_entries(entries: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return sorted((dict(e) for e in entries), key=lambda e: e["path"])
 
 
 def _fsync_path(path: Path) -> None:
@@ -688,12 +830,10 @@ def _build_release(
         )
     arrow_tables[RETRACTIONS] = dataframe_to_arrow(definitions[RETRACTIONS], retractions)
 
-    parquet_files: dict[str, list[Path]] = {}
-    for name, definition in definitions.items():
-        relative = write_table_files(definition, arrow_tables[name], staging)
-        parquet_files[name] = [staging / r for r in relative]
-
-    build_duckdb(staging / DUCKDB_FILE, definitions, parquet_files)
+    parquet, table_files = write_release_parquet(
+        staging, definitions, arrow_tables, ReusableFiles.of(store, previous_version)
+    )
+    build_duckdb(staging / DUCKDB_FILE, definitions, {name: [rows for _, rows in files] for name, files in table_files.items()})
     leftovers = [p.name for p in staging.iterdir() if p.name.startswith(DUCKDB_FILE + ".")]
     if leftovers:
         raise RuntimeError(f"DuckDB left files behind after closing: {leftovers}")
@@ -737,10 +877,11 @@ def _build_release(
             evaluation=evaluation,
         ),
     )
-    data_files = describe_files(staging)
-    relative_parquet = {
-        name: [p.relative_to(staging).as_posix() for p in paths] for name, paths in parquet_files.items()
-    }
+    data_files = _sorted_entries(
+        describe_files(staging, known_sha256=parquet.linked)
+        + [dict(entry) for entry in parquet.copied.values()]
+    )
+    relative_parquet = {name: [relative for relative, _ in files] for name, files in table_files.items()}
     _write_text(
         staging / DATAPACKAGE_FILE,
         _to_json(
@@ -766,18 +907,28 @@ def _build_release(
         "sources": list(sources),
         "licence": settings.release_licence,
         "row_counts": row_counts,
-        "files": describe_files(staging),
+        "files": _sorted_entries(data_files + describe_files(staging, only=[DATAPACKAGE_FILE])),
+        ROWS_HASHES_KEY: dict(sorted(parquet.rows_hashes.items())),
     }
     _write_text(staging / MANIFEST_FILE, _to_json(manifest, sort_keys=False))
-    return manifest
+    return manifest, parquet
 
 
 def _same_rows(left: pa.Table, right: pa.Table) -> bool:
     return left.equals(right)
 
 
-def _upload(staging: Path, store: ReleaseStore, version: str) -> None:
-    """Copy a built release to an fsspec target, ``manifest.json`` last (it marks completeness)."""
+def _upload(staging: Path, store: ReleaseStore, version: str, parquet: ParquetOutcome, previous: str | None) -> None:
+    """Copy a built release to an fsspec target, ``manifest.json`` last (it marks completeness).
+
+    Parquet files reused from the previous release are copied within the target (a server-side
+    copy on object stores: nothing is uploaded again) and their size checked against the manifest.
+    """
+    for relative, entry in parquet.copied.items():
+        destination = store.path(version, relative)
+        store.fs.copy(store.path(str(previous), relative), destination)
+        if int(store.fs.info(destination)["size"]) != int(entry["bytes"]):
+            raise OSError(f"copying {relative} from release {previous} gave a file of the wrong size")
     files = [p for p in _release_files(staging) if p.name != MANIFEST_FILE or p.parent != staging]
     for path in files + [staging / MANIFEST_FILE]:
         relative = path.relative_to(staging).as_posix()
@@ -835,7 +986,7 @@ def publish_release(
     else:
         staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX))
     try:
-        _build_release(
+        manifest, parquet = _build_release(
             staging,
             tables,
             version=version,
@@ -855,12 +1006,14 @@ def publish_release(
             os.rename(staging, store.local_root / version)
             _fsync_path(store.local_root)
         else:
-            _upload(staging, store, version)
+            _upload(staging, store, version, parquet, manifest["previous_version"])
     except BaseException:
         _remove_tree(staging)
         raise
     if not store.is_local:
         _remove_tree(staging)
+    logger.info("release %s: %d Parquet files reused from release %s, %d written", version, parquet.reused,
+                manifest["previous_version"], len(parquet.written))
     write_catalog(store, latest=version)
     point_latest_at(store, version)
     return store.local_root / version if store.is_local else f"{store.url}/{version}"

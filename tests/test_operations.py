@@ -129,3 +129,99 @@ def test_backfill_reads_each_day_of_a_date_partitioned_source(prefect_harness, t
     runs = backfill(date(2024, 3, 1), date(2024, 3, 2), data_dir=str(tmp_path / "ws"))
     assert [r.new_documents for r in runs] == [1, 1]
     assert runs[-1].row_counts["documents"] == 2
+
+
+# -- extraction overlapped with parsing in the helper process --------------------------------------
+
+OTHER_NEWS = {
+    "floods.txt": "Floods hit the north\n\nMarch 4, 2024\n\nHeavy rain flooded dozens of villages in northern Italy on "
+    "Sunday, officials said. \"We have evacuated more than 2,000 people from their homes,\" regional governor Marco "
+    "Bellini told reporters. Police arrested two men for looting in Modena on Monday.\n",
+    "talks.txt": "Ministers meet in Nairobi\n\nMay 12, 2023\n\nForeign ministers from Kenya and Ethiopia met in Nairobi "
+    "on Friday to discuss border security, the Kenyan foreign ministry said. Ethiopia's foreign minister Samuel Tesfaye "
+    "said that both governments had agreed to reopen the crossing at Moyale. Protesters rallied outside the venue.\n",
+}
+
+
+def _documents():
+    from transforms.documents import Payload, parse_payload
+
+    seed = next(SEED_DIR.glob("*.txt"))
+    payloads = [Payload("seeds", str(seed), seed.read_bytes())]
+    payloads += [Payload("inbox", name, text.encode()) for name, text in OTHER_NEWS.items()]
+    return [parse_payload(p, 5_000_000) for p in payloads]
+
+
+def test_rows_extracted_in_the_helper_are_the_rows_extracted_in_process():
+    from flows.extraction_helper import extraction_helper
+    from flows.normalise import extract_rows
+    from flows.settings import Settings
+
+    settings = Settings()
+    if extraction_helper(settings.spacy_model) is None:
+        pytest.skip("one CPU: extraction always runs in the parsing process")
+    documents = _documents()
+    in_process = extract_rows(documents, settings)
+    overlapped = extract_rows(documents, settings, overlap=True)
+    assert overlapped == in_process
+    assert all(in_process[name] for name in ("actors", "actor_mentions", "events", "statements"))
+
+
+def test_an_extraction_error_in_the_helper_is_raised_and_leaves_no_answer_behind(models):
+    from flows.extraction_helper import extraction_helper
+    from flows.normalise import _extract_in_helper
+    from flows.settings import Settings
+    from transforms.extract import DocumentForExtraction, extract_documents
+
+    settings = Settings()
+    helper = extraction_helper(settings.spacy_model)
+    if helper is None:
+        pytest.skip("one CPU: no helper")
+    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()]
+    with pytest.raises(Exception, match="in the extraction helper"):  # matched in the exception's notes
+        helper.extract([(b"not a parsed document", items[0]), (models.nlp(items[1].text).to_bytes(), items[1])])
+    # The next documents get their own rows, not the answer left over from the failed call.
+    assert _extract_in_helper(items, models, helper, settings.batch_size) == [
+        rows for _, rows in extract_documents(items, models)
+    ]
+
+
+def test_a_helper_that_died_is_replaced_and_its_documents_extracted_in_process():
+    from flows.extraction_helper import extraction_helper
+    from flows.normalise import extract_rows
+    from flows.settings import Settings
+
+    settings = Settings()
+    helper = extraction_helper(settings.spacy_model)
+    if helper is None:
+        pytest.skip("one CPU: no helper")
+    documents = _documents()
+    expected = extract_rows(documents, settings)
+    helper._process.kill()
+    helper._process.wait()
+    assert extract_rows(documents, settings, overlap=True) == expected
+    replacement = extraction_helper(settings.spacy_model)
+    assert replacement is not helper and replacement.alive()
+    assert extract_rows(documents, settings, overlap=True) == expected
+
+
+def test_a_run_that_overlaps_extraction_publishes_the_same_release(prefect_harness, tmp_path, monkeypatch):
+    """The nightly with extraction in the helper (here for any number of documents) and without."""
+    from flows import normalise
+    from flows.extraction_helper import extraction_helper
+    from flows.nightly import nightly
+    from flows.settings import Settings
+
+    if extraction_helper(Settings().spacy_model) is None:
+        pytest.skip("one CPU: no helper")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    shutil.copy(next(SEED_DIR.glob("*.txt")), inbox / "seed.txt")
+    for name, text in OTHER_NEWS.items():
+        (inbox / name).write_text(text, encoding="utf-8")
+    in_process = nightly(sources=[str(inbox)], data_dir=str(tmp_path / "in-process"))
+    monkeypatch.setattr(normalise, "OVERLAP_MIN_DOCUMENTS", 1)
+    overlapped = nightly(sources=[str(inbox)], data_dir=str(tmp_path / "overlapped"))
+    assert in_process.row_counts == overlapped.row_counts and overlapped.row_counts["events"] > 0
+    assert _parquet_digests(Path(in_process.release_dir)) == _parquet_digests(Path(overlapped.release_dir))

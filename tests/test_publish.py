@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 from datetime import date, datetime, timezone
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import pytest
 from flows.publish import (
     DUCKDB_FILE,
     MANIFEST_FILE,
+    ROWS_HASHES_KEY,
     ReleaseExistsError,
     list_release_versions,
     next_release_version,
@@ -472,4 +474,122 @@ def test_publishing_to_an_fsspec_url(tmp_path: Path) -> None:
         assert hashlib.sha256(store.read_bytes("2024.04.03", entry["path"])).hexdigest() == entry["sha256"]
     assert json.loads(store.read_text("catalog.json"))["latest"] == "2024.04.03"
     assert list_release_versions(workspace) == []  # nothing was published locally
+    fsspec.filesystem("memory").rm(store.root, recursive=True)
+
+
+# -- reusing unchanged Parquet files of the previous release ---------------------------------------
+
+APRIL = "events/year=2024/month=4/part-0.parquet"
+
+
+def one_partition_changed() -> dict[str, pd.DataFrame]:
+    """The samples with the confidence of the one April event changed: one events partition (and
+    the retractions, which now list that event) differ from the first release."""
+    tables = sample_tables()
+    del tables["retractions"]
+    events = tables["events"]
+    events.loc[events["month"] == 4, "confidence"] = 0.65
+    return tables
+
+
+def parquet_paths(release: Path) -> list[str]:
+    return sorted(p.relative_to(release).as_posix() for p in release.rglob("*.parquet"))
+
+
+def test_a_second_release_rewrites_only_the_changed_partition(workspace: Workspace) -> None:
+    first = publish(workspace, "2024.04.03")
+    second = publish(workspace, "2024.04.03.1", one_partition_changed())
+    assert parquet_paths(first) == parquet_paths(second)
+    rewritten = {p for p in parquet_paths(second) if (second / p).stat().st_ino != (first / p).stat().st_ino}
+    assert rewritten == {APRIL, "retractions.parquet"}
+    for path in set(parquet_paths(second)) - rewritten:  # hard links: one file, two names
+        assert (second / path).stat().st_nlink == 2
+        assert (second / path).read_bytes() == (first / path).read_bytes()
+    first_sums = {e["path"]: e["sha256"] for e in json.loads((first / MANIFEST_FILE).read_text())["files"]}
+    second_sums = {e["path"]: e["sha256"] for e in json.loads((second / MANIFEST_FILE).read_text())["files"]}
+    assert {p for p in parquet_paths(second) if first_sums[p] != second_sums[p]} == rewritten
+
+
+def test_a_release_built_with_reuse_is_byte_identical_to_a_full_rewrite(workspace: Workspace, tmp_path: Path) -> None:
+    """The same second release published next to a copy of the first release from before rows
+    hashes were recorded (so nothing can be reused): every file is the same, and so is the
+    manifest but for the DuckDB file, which DuckDB does not write byte for byte the same twice."""
+    first = publish(workspace, "2024.04.03")
+    reused = publish(workspace, "2024.04.03.1", one_partition_changed())
+
+    rewrite_space = Workspace(tmp_path / "rewrite").ensure()
+    old_style = rewrite_space.release_dir("2024.04.03")
+    shutil.copytree(first, old_style)
+    manifest = json.loads((old_style / MANIFEST_FILE).read_text())
+    del manifest[ROWS_HASHES_KEY]
+    (old_style / MANIFEST_FILE).chmod(0o644)
+    (old_style / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2) + "\n")
+    rewritten = publish(rewrite_space, "2024.04.03.1", one_partition_changed())
+
+    assert not any(
+        (rewritten / p).stat().st_ino == (old_style / p).stat().st_ino for p in parquet_paths(rewritten)
+    )
+    with_reuse, without = tree_snapshot(reused), tree_snapshot(rewritten)
+    assert set(with_reuse) == set(without)
+    for path in set(with_reuse) - {DUCKDB_FILE, MANIFEST_FILE}:
+        assert with_reuse[path] == without[path], path
+
+    def manifest_without_duckdb(release: Path) -> dict:
+        manifest = json.loads((release / MANIFEST_FILE).read_text())
+        manifest["files"] = [e for e in manifest["files"] if e["path"] != DUCKDB_FILE]
+        return manifest
+
+    assert manifest_without_duckdb(reused) == manifest_without_duckdb(rewritten)
+    query = "SELECT event_id, confidence FROM events ORDER BY event_id"
+    with duckdb.connect(str(reused / DUCKDB_FILE), read_only=True) as a, \
+            duckdb.connect(str(rewritten / DUCKDB_FILE), read_only=True) as b:
+        assert a.execute(query).fetchall() == b.execute(query).fetchall()
+
+
+def test_a_release_that_reuses_files_stays_whole_when_the_previous_one_is_deleted(workspace: Workspace) -> None:
+    first = publish(workspace, "2024.04.03")
+    second = publish(workspace, "2024.04.03.1", one_partition_changed())
+    for path in sorted(first.rglob("*"), reverse=True):
+        path.chmod(0o755) if path.is_dir() else path.unlink()
+    shutil.rmtree(first)
+    manifest = json.loads((second / MANIFEST_FILE).read_text())
+    for entry in manifest["files"]:
+        assert hashlib.sha256((second / entry["path"]).read_bytes()).hexdigest() == entry["sha256"]
+    assert pq.read_table(second / APRIL)["confidence"].to_pylist() == [0.65]
+
+
+def test_a_damaged_file_of_the_previous_release_is_written_again_not_reused(workspace: Workspace) -> None:
+    first = publish(workspace, "2024.04.03")
+    march = "events/year=2024/month=3/part-0.parquet"
+    recorded = {e["path"]: e["sha256"] for e in json.loads((first / MANIFEST_FILE).read_text())["files"]}
+    (first / march).chmod(0o644)
+    pq.write_table(pq.read_table(first / march).slice(0, 1), first / march)  # readable, but not what was published
+    second = publish(workspace, "2024.04.03.1", one_partition_changed())
+    assert (second / march).stat().st_ino != (first / march).stat().st_ino
+    assert hashlib.sha256((second / march).read_bytes()).hexdigest() == recorded[march]
+
+
+def test_publishing_to_an_fsspec_url_copies_unchanged_files_within_the_target(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+
+    import fsspec
+
+    from flows.store import ReleaseStore
+
+    workspace = Workspace(tmp_path / "data").ensure()
+    target = f"memory://reuse-{tmp_path.name}"
+    options = dict(created_at=CREATED_AT, code_version="test-code", sources=["seeds"], validation=VALIDATION,
+                   settings=Settings(), target=target)
+    publish_release(workspace, sample_tables(), version="2024.04.03", **options)
+    with caplog.at_level(logging.INFO, logger="flows.publish"):
+        publish_release(workspace, one_partition_changed(), version="2024.04.03.1", **options)
+    parquet_files = len(parquet_paths(publish(Workspace(tmp_path / "local").ensure(), "2024.04.03")))
+    assert f"{parquet_files - 2} Parquet files reused from release 2024.04.03, 2 written" in caplog.text
+    store = ReleaseStore.open(target)
+    manifest = store.manifest("2024.04.03.1")
+    for entry in manifest["files"]:
+        assert hashlib.sha256(store.read_bytes("2024.04.03.1", entry["path"])).hexdigest() == entry["sha256"]
+    assert pq.read_table(pa.BufferReader(store.read_bytes("2024.04.03.1", APRIL)))["confidence"].to_pylist() == [0.65]
     fsspec.filesystem("memory").rm(store.root, recursive=True)
