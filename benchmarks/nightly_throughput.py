@@ -66,6 +66,8 @@ def main() -> None:
     parser.add_argument("--corpus", type=Path, required=True, help="a PolNeAR split folder (with text/) or a folder of .txt")
     parser.add_argument("--limit", type=int, default=840)
     parser.add_argument("--repeat", type=int, default=1, help="measure bare, first and second run this many times")
+    parser.add_argument("--runner", choices=("local", "process"), default="local",
+                        help="local (parse here, extract in a helper) or process (Prefect's process pool, 2 workers)")
     args = parser.parse_args()
     texts_dir = args.corpus / "text" if (args.corpus / "text").is_dir() else args.corpus
     files = sorted(texts_dir.glob("*.txt"))[: args.limit]
@@ -77,7 +79,7 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.extraction_helper import forget_extraction_helper
-    from flows.nightly import nightly
+    from flows.nightly import run_nightly
     from flows.resources import load_models
     from flows.settings import Settings
 
@@ -105,11 +107,11 @@ def main() -> None:
                 for f in first_files:
                     shutil.copy(f, inbox / f.name)
                 with Clock() as full:
-                    first = nightly(sources=[str(inbox)], data_dir=str(data_dir))
+                    first = run_nightly(runner=args.runner, sources=[str(inbox)], data_dir=str(data_dir))
                 for f in new_files:
                     shutil.copy(f, inbox / f.name)
                 with Clock() as incremental:
-                    second = nightly(sources=[str(inbox)], data_dir=str(data_dir))
+                    second = run_nightly(runner=args.runner, sources=[str(inbox)], data_dir=str(data_dir))
             forget_extraction_helper(settings.spacy_model)  # each repetition's first run starts its own
             ratios.append(bare.wall / full.wall)
             fractions.append(incremental.wall / full.wall)
@@ -118,7 +120,7 @@ def main() -> None:
             print(f"bare nlp.pipe, 1 process, batch size {settings.batch_size}: {n / bare.wall:.2f} docs/s "
                   f"({bare.describe()})")
             print(f"documents: {n} (+{len(new_files)} new in the second run)")
-            print(f"nightly flow end to end:  {n / full.wall:.2f} docs/s ({full.describe()}; "
+            print(f"nightly flow end to end ({args.runner} runner):  {n / full.wall:.2f} docs/s ({full.describe()}; "
                   f"{first.new_documents} new documents)")
             ratios_two.append(bare_two.wall / full.wall)
             print(f"ratio end-to-end / bare spaCy: {ratios[-1]:.3f} (1 process); {ratios_two[-1]:.3f} (2 processes)")

@@ -39,7 +39,7 @@ def run(
                                                 "(feed=URL, urls=FILE, warc=PATH_OR_URL, folder=PATH). Default: the sources file (sources.toml)."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Workspace folder. Default: ./data"),
     release_version: Optional[str] = typer.Option(None, "--release-version", help="Version to publish (default YYYY.MM.DD[.N])."),
-    runner: str = typer.Option("local", "--runner", help="local, or dask to spread the NLP work over a Dask cluster."),
+    runner: str = typer.Option("local", "--runner", help="local; process to spread the NLP work over this machine's cores (Prefect's process pool); dask for a Dask cluster."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address", help="tcp://host:port of a Dask scheduler; without it, a LocalCluster."),
 ) -> None:
     """Run one nightly job: ingest -> normalise -> validate -> publish."""
@@ -83,7 +83,7 @@ def backfill(
     from_day: datetime = typer.Option(..., "--from", formats=["%Y-%m-%d"], help="First day (YYYY-MM-DD)."),
     to_day: datetime = typer.Option(..., "--to", formats=["%Y-%m-%d"], help="Last day, included."),
     data_dir: Optional[Path] = typer.Option(None, "--data-dir", help="Workspace folder. Default: ./data"),
-    runner: str = typer.Option("local", "--runner", help="local or dask."),
+    runner: str = typer.Option("local", "--runner", help="local, process or dask."),
     dask_address: Optional[str] = typer.Option(None, "--dask-address"),
 ) -> None:
     """Run the nightly job once per day over the date-partitioned sources ({date:...} in their location)."""

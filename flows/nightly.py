@@ -207,8 +207,12 @@ def run_nightly(runner: str = "local", dask_address: str | None = None, dask_wor
     ``dask_address``, else a LocalCluster of ``dask_workers`` processes)."""
     if runner == "local":
         return nightly(**parameters)
+    if runner == "process":  # one machine, every core: Prefect's process pool, one parse per worker
+        from prefect.task_runners import ProcessPoolTaskRunner
+
+        return nightly.with_options(task_runner=ProcessPoolTaskRunner(max_workers=dask_workers))(parallel=True, **parameters)
     if runner != "dask":
-        raise ValueError(f"unknown runner {runner!r}: use 'local' or 'dask'")
+        raise ValueError(f"unknown runner {runner!r}: use 'local', 'process' or 'dask'")
     try:
         from prefect_dask import DaskTaskRunner
     except ImportError as error:

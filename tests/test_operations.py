@@ -1,4 +1,4 @@
-"""Operating the nightly job: one run at a time, recoding after an extractor change, Dask scale-out."""
+"""Operating the nightly job: one run at a time, recoding after an extractor change, Dask and process-pool scale-out."""
 
 from __future__ import annotations
 
@@ -83,8 +83,10 @@ def test_documents_coded_by_an_older_extractor_are_coded_again(prefect_harness, 
     assert third.recoded_documents == 0
 
 
-def test_dask_runner_gives_the_same_release_as_the_local_runner(prefect_harness, tmp_path, monkeypatch):
-    pytest.importorskip("prefect_dask")
+@pytest.mark.parametrize("runner", ["dask", "process"])
+def test_parallel_runners_give_the_same_release_as_the_local_runner(prefect_harness, tmp_path, monkeypatch, runner):
+    if runner == "dask":
+        pytest.importorskip("prefect_dask")
     from flows.nightly import run_nightly
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -103,9 +105,9 @@ def test_dask_runner_gives_the_same_release_as_the_local_runner(prefect_harness,
         "that both governments had agreed to reopen the crossing at Moyale. Protesters rallied outside the venue.\n",
         encoding="utf-8")
     local = run_nightly(runner="local", sources=[str(inbox)], data_dir=str(tmp_path / "local"))
-    dask = run_nightly(runner="dask", dask_workers=2, sources=[str(inbox)], data_dir=str(tmp_path / "dask"))
-    assert local.row_counts["documents"] == dask.row_counts["documents"] == 3
-    assert _parquet_digests(Path(local.release_dir)) == _parquet_digests(Path(dask.release_dir))
+    parallel = run_nightly(runner=runner, dask_workers=2, sources=[str(inbox)], data_dir=str(tmp_path / runner))
+    assert local.row_counts["documents"] == parallel.row_counts["documents"] == 3
+    assert _parquet_digests(Path(local.release_dir)) == _parquet_digests(Path(parallel.release_dir))
 
 
 def test_backfill_reads_each_day_of_a_date_partitioned_source(prefect_harness, tmp_path, monkeypatch):
