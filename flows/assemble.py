@@ -41,7 +41,7 @@ def _duplicates(workspace: Workspace, doc_ids: set[str]) -> pd.DataFrame:
     return rows[rows["duplicate_of"].isin(doc_ids)]
 
 
-@task(task_run_name="assemble")
+@task(retries=2, retry_delay_seconds=[2, 10], task_run_name="assemble")
 def assemble_tables(workspace: Workspace) -> dict[str, pd.DataFrame]:
     """Every table of the next release, from staging and the ledger."""
     ledger = read_ledger(workspace)

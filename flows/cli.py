@@ -61,6 +61,10 @@ def run(
     except RunInProgress as busy:
         errors.print(f"[yellow]Not started[/yellow]: {busy}")
         raise typer.Exit(code=3)
+    except TimeoutError as error:  # a stage ran past NEWSEVENTS_TASK_TIMEOUT_SECONDS
+        errors.print(f"[red]A stage timed out[/red]: {error} Nothing was published and `latest` is unchanged; "
+                     "find what hung (a source, the disk) or raise NEWSEVENTS_TASK_TIMEOUT_SECONDS.")
+        raise typer.Exit(code=2)
     except (ReleaseExistsError, FileNotFoundError, ValueError, RuntimeError) as error:
         errors.print(f"[red]Error[/red]: {error}")
         raise typer.Exit(code=2)
@@ -93,7 +97,7 @@ def backfill(
     try:
         summaries = run_backfill(from_day.date(), to_day.date(), runner=runner, dask_address=dask_address,
                                  data_dir=str(data_dir) if data_dir else None)
-    except (ValidationFailed, RunInProgress, FileNotFoundError, ValueError) as error:
+    except (ValidationFailed, RunInProgress, FileNotFoundError, ValueError, TimeoutError) as error:
         errors.print(f"[red]Backfill stopped[/red]: {error}")
         raise typer.Exit(code=2)
     for summary in summaries:

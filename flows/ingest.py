@@ -432,7 +432,7 @@ class Ingestion:
             write_frame(frame, "duplicates", self.workspace.staging_path("duplicates", f"ingest_{name}"))
 
 
-@task(task_run_name="ingest")
+@task(retries=2, retry_delay_seconds=[10, 60], task_run_name="ingest")
 def ingest_sources(sources: list[Source | str], workspace: Workspace, settings: Settings) -> IngestResult:
     """Read, store and clean every source; known payloads are counted, not processed again."""
     logger = get_run_logger()

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-from prefect import flow, get_run_logger, task
+from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 
@@ -130,39 +130,49 @@ def nightly(
         return _run(configured, workspace, settings, release_version, parallel, gold_sets)
 
 
+def bounded(stage: Task, settings: Settings) -> Task:
+    """The stage with the configured time limit: Prefect fails a task that runs past it (and retries
+    it where the task retries), instead of a hung source or disk holding the nightly slot."""
+    return stage.with_options(timeout_seconds=settings.task_timeout_seconds)
+
+
 def _run(sources: list[Source], workspace: Workspace, settings: Settings, release_version: str | None,
          parallel: bool, gold_sets: list[GoldSet]) -> RunSummary:
     started_at = utc_now()
     # Ingest.
-    ingested = ingest_sources(sources, workspace, settings)
-    recode = stale_documents(workspace, settings)
+    ingested = bounded(ingest_sources, settings)(sources, workspace, settings)
+    recode = bounded(stale_documents, settings)(workspace, settings)
     documents = ingested.documents + [d for d in recode if d.doc_id not in {n.doc_id for n in ingested.documents}]
     # Normalise: chunks of documents spread over the task runner's workers when parallel; else
     # parsed here, and when there are enough documents extracted meanwhile in a helper process, in
     # one task, so that the parse never waits for the helper between chunks.
     if parallel:
-        futures = [normalise_chunk.submit(chunk, settings, len(chunk)) for chunk in chunked(documents, settings.chunk_size)]
+        futures = [bounded(normalise_chunk, settings).submit(chunk, settings, len(chunk))
+                   for chunk in chunked(documents, settings.chunk_size)]
         parts = [f.result() for f in futures]
     elif overlap_extraction(len(documents), settings):
-        parts = [normalise_chunk(documents, settings, len(documents), overlap=True)]
+        parts = [bounded(normalise_chunk, settings)(documents, settings, len(documents), overlap=True)]
     else:
-        parts = [normalise_chunk(chunk, settings, len(chunk)) for chunk in chunked(documents, settings.chunk_size)]
+        parts = [bounded(normalise_chunk, settings)(chunk, settings, len(chunk))
+                 for chunk in chunked(documents, settings.chunk_size)]
     batch_id = batch_id_for([d.doc_id for d in documents] + [q["quarantine_id"] for q in ingested.quarantine], started_at)
-    stage_batch(merge_frames(parts), documents, ingested.quarantine, batch_id, started_at, workspace, settings)
+    bounded(stage_batch, settings)(merge_frames(parts), documents, ingested.quarantine, batch_id, started_at, workspace,
+                                   settings)
     # Assemble and validate.
-    tables = assemble_tables(workspace)
+    tables = bounded(assemble_tables, settings)(workspace)
     target = open_target(workspace, settings)
     version = release_version or next_release_version(target, started_at.date())
     tables[RETRACTIONS] = retractions_against_previous(tables, version, target)  # validated like any table
-    report = validate(tables)
+    report = bounded(validate, settings)(tables)
     if not report.success:
         raise ValidationFailed(
             "the release was not published and `latest` still names the previous release; "
             "failed expectations:\n  " + "\n  ".join(report.failures)
         )
     # Measure and publish.
-    evaluation = measure_accuracy(gold_sets, workspace, settings)
-    release_dir = publish(tables, version, report, [s.location for s in sources], workspace, settings, evaluation)
+    evaluation = bounded(measure_accuracy, settings)(gold_sets, workspace, settings)
+    release_dir = bounded(publish, settings)(tables, version, report, [s.location for s in sources], workspace, settings,
+                                             evaluation)
     summary = RunSummary(
         release_version=version,
         release_dir=str(release_dir),

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     chunk_size: int = Field(
         100, ge=1, description="Documents per normalise task: the unit of work spread over Dask workers."
     )
+    task_timeout_seconds: float = Field(
+        6 * 3600, gt=0, description="Longest one stage of a run (ingest, a normalise chunk, staging, assembling, "
+        "validating, publishing) may take before Prefect fails it, so a hung source or disk cannot hold the nightly slot.",
+    )
     lock_wait_seconds: float = Field(
         0.0, ge=0, description="How long a nightly run waits for another run on the same workspace; 0 exits at once."
     )

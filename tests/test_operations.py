@@ -227,3 +227,25 @@ def test_a_run_that_overlaps_extraction_publishes_the_same_release(prefect_harne
     overlapped = nightly(sources=[str(inbox)], data_dir=str(tmp_path / "overlapped"))
     assert in_process.row_counts == overlapped.row_counts and overlapped.row_counts["events"] > 0
     assert _parquet_digests(Path(in_process.release_dir)) == _parquet_digests(Path(overlapped.release_dir))
+
+
+def test_a_stage_past_its_time_limit_fails_the_run(prefect_harness):
+    import time
+
+    from prefect import flow, task
+
+    from flows.nightly import bounded
+    from flows.settings import Settings
+
+    @task
+    def hung_stage() -> str:
+        time.sleep(5)
+        return "finished"
+
+    @flow
+    def run_with_a_hung_stage(limit: float) -> str:
+        return bounded(hung_stage, Settings(task_timeout_seconds=limit))()
+
+    with pytest.raises(TimeoutError, match="timed out after 0.5"):
+        run_with_a_hung_stage(0.5)
+    assert run_with_a_hung_stage(30) == "finished"
