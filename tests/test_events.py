@@ -216,6 +216,13 @@ PLACEMENT_CASES = {
         "The attack occurred in Potiskum on Friday.", "occurred", "Potiskum"),
     "there was an event": (
         "There was an attack in Wukari early in the morning.", "was", "Wukari"),
+    "a march through a place is placed there": (
+        "A colorful mixture of students and veterans marched through Midtown Manhattan, chanting slogans.", "marched", "Manhattan"),
+    "a patrol along a road is placed there": (
+        "Government troops patrolled along Haifa Street on Sunday.", "patrolled", "Haifa"),
+    "a bomb detonated after a fronted place is the verb's event": (
+        "In neighboring South Waziristan, a remotely-controlled bomb detonated on Sunday, wounding two policemen.",
+        "detonated", "Waziristan"),
 }
 
 

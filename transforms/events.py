@@ -24,7 +24,7 @@ INTENT_HEADS = frozenset(
     "plan intend want threaten vow pledge promise expect hope seek aim prepare due likely set "
     "propose consider offer try attempt decide agree refuse".split()
 )
-LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within"])
+LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within", "through", "along", "beside", "behind"])
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
 CITY_NOUNS = frozenset("town city village capital port hamlet settlement municipality commune camp".split())
@@ -1022,7 +1022,14 @@ def _finite_acl(verb: Token) -> bool:
     """ "A hand grenade detonated Thursday": small parsers attach a finite main verb to its
     subject as a modifier; a past-tense or present-tense form is not a participle, and a
     sentence whose root is the noun has no other main verb."""
-    return verb.dep_ == "acl" and (verb.tag_ in ("VBD", "VBZ", "VBP") or verb.head.dep_ == "ROOT")
+    if verb.dep_ != "acl":
+        return False
+    if verb.tag_ in ("VBD", "VBZ", "VBP") or verb.head.dep_ == "ROOT":
+        return True
+    # "In Waziristan, a bomb detonated on Sunday": a past form right after a noun that no verb or
+    # preposition governs, with no "by" agent, is the sentence's verb tagged as a participle.
+    return verb.tag_ == "VBN" and verb.i == verb.head.i + 1 and verb.head.dep_ in ("appos", "nsubj") \
+        and not any(c.dep_ == "agent" for c in verb.children)
 
 
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
