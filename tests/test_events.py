@@ -223,6 +223,9 @@ PLACEMENT_CASES = {
     "a bomb detonated after a fronted place is the verb's event": (
         "In neighboring South Waziristan, a remotely-controlled bomb detonated on Sunday, wounding two policemen.",
         "detonated", "Waziristan"),
+    "a town's name tagged as a person is a place only as the trigger's object": (
+        "A roadside bomb detonated near a passing police patrol in western Samarra, the source told Xinhua.",
+        "detonated", "Samarra"),
 }
 
 

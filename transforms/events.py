@@ -859,7 +859,10 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
         or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
         or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
-    )]  # "Moscow's aerial backing": whose, not where
+        or (span.root.dep_ in ("dobj", "nsubjpass", "npadvmod") and span.root.ent_type_ in ("PERSON", "ORG")
+            and span.root.head.i != trigger.i)
+    )]  # "Moscow's aerial backing": whose, not where; "the source told Xinhua": a known town's name
+    # tagged as a person or organisation is a place only as the trigger's own object ("bombed Halabja")
     best, best_key = None, None
     for span in candidates:
         root = span.root
