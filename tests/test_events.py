@@ -226,6 +226,8 @@ PLACEMENT_CASES = {
     "a town's name tagged as a person is a place only as the trigger's object": (
         "A roadside bomb detonated near a passing police patrol in western Samarra, the source told Xinhua.",
         "detonated", "Samarra"),
+    "a name resolved as an organisation names the district it modifies": (
+        "Gunmen shot dead a trader in the al-Tarikh area of Jiddah on Monday.", "shot", "Tarikh"),
 }
 
 

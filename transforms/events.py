@@ -854,7 +854,7 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     """
     is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
     candidates = [span for span in place_candidates(sentence, is_place) if not (
-        any(t.i in excluded for t in span)
+        (any(t.i in excluded for t in span) and not _names_a_settlement(span, excluded))
         or span.root.dep_ == "nsubj"  # a place doing something is an actor there
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
         or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
@@ -866,7 +866,8 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     best, best_key = None, None
     for span in candidates:
         root = span.root
-        group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") else 0
+        group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") \
+            and not _names_a_settlement(span, group_tokens) else 0
         if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
             group = 2  # "the US military base in Habbaniya": whose base, not where
         if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and root.ent_type_ not in ("GPE", "LOC", "FAC") \
@@ -877,6 +878,16 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _names_a_settlement(span: Span, actor_tokens: set[int] | frozenset[int]) -> bool:
+    """ "The Sayidda Zaynab district", "Bama town": a name modifying a settlement or region noun
+    is a place whatever actor the name alone was resolved to (but "the Islamic State", whose
+    noun is part of the actor's name, is the actor)."""
+    root, noun = span.root, span.root.head
+    return root.dep_ in ("compound", "nmod", "amod") and span.end == noun.i \
+        and noun.lemma_.lower() in (SETTLEMENT_NOUNS | REGION_NOUNS) - {"camp"} \
+        and noun.i not in actor_tokens and noun.ent_iob_ != "I"  # "a Hamas camp": whose camp
 
 
 def _large_place(span: Span, places: "PlaceResolver | None") -> bool:
