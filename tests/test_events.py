@@ -228,6 +228,8 @@ PLACEMENT_CASES = {
         "detonated", "Samarra"),
     "a name resolved as an organisation names the district it modifies": (
         "Gunmen shot dead a trader in the al-Tarikh area of Jiddah on Monday.", "shot", "Tarikh"),
+    "a region 'of' a city is a part of the city": (
+        "Government forces launched an offensive in the East Ghouta region of rural Damascus on Monday.", "launched", "Ghouta"),
 }
 
 

@@ -832,9 +832,13 @@ def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
     """1 for a region named as such ("Kandahar province") or a country, so a town at the same
     distance wins: news names the containing places of the one where it happened."""
     after = span.doc[span.end] if span.end < len(span.doc) else None
-    region = (after is not None and after.lemma_.lower() in LARGE_REGION_NOUNS) or span.root.head.lemma_.lower() in LARGE_REGION_NOUNS
-    if region:
-        return 1
+    noun = after if after is not None and after.lemma_.lower() in LARGE_REGION_NOUNS else span.root.head
+    if noun.lemma_.lower() in LARGE_REGION_NOUNS:
+        # "The East Ghouta region of rural Damascus": a region "of" a named place is a part of it
+        # (but "the Pacific Coast state of Nayarit": a state's or province's "of" is its own name).
+        part_of_a_named_place = noun.lemma_.lower() == "region" and any(
+            x.pos_ == "PROPN" for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj")
+        return 0 if part_of_a_named_place else 1
     if places is not None:
         place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
         if place is not None and place.is_country:
