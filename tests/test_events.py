@@ -230,6 +230,9 @@ PLACEMENT_CASES = {
         "Gunmen shot dead a trader in the al-Tarikh area of Jiddah on Monday.", "shot", "Tarikh"),
     "a region 'of' a city is a part of the city": (
         "Government forces launched an offensive in the East Ghouta region of rural Damascus on Monday.", "launched", "Ghouta"),
+    "the name a town is 'of' is a place whatever actor it was read as": (
+        "The army launched a powerful assault in the southern countryside of the Aleppo Governorate on Tuesday, targeting the important town of Al-Qarassi that is located directly east of Khan Touman.",
+        "targeting", "Qarassi"),
 }
 
 

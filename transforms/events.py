@@ -885,10 +885,15 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
 
 
 def _names_a_settlement(span: Span, actor_tokens: set[int] | frozenset[int]) -> bool:
-    """ "The Sayidda Zaynab district", "Bama town": a name modifying a settlement or region noun
-    is a place whatever actor the name alone was resolved to (but "the Islamic State", whose
+    """ "The Sayidda Zaynab district", "Bama town", "the town of Al-Qarassi": a name modifying a
+    settlement or region noun, or the name a settlement noun is "of", is a place whatever actor
+    the name alone was resolved to (but "the Islamic State", whose
     noun is part of the actor's name, is the actor)."""
     root, noun = span.root, span.root.head
+    if root.dep_ == "pobj" and noun.lower_ == "of" and noun.head.lemma_.lower() in SETTLEMENT_NOUNS - {"camp"}:
+        # "the important town of Al-Qarassi" (but "Kayamla village of Konduga LGA": a named village's "of" is its container)
+        named = any(c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" for c in noun.head.children)
+        return noun.head.i not in actor_tokens and not named
     return root.dep_ in ("compound", "nmod", "amod") and span.end == noun.i \
         and noun.lemma_.lower() in (SETTLEMENT_NOUNS | REGION_NOUNS) - {"camp"} \
         and noun.i not in actor_tokens and noun.ent_iob_ != "I"  # "a Hamas camp": whose camp
