@@ -233,6 +233,8 @@ PLACEMENT_CASES = {
     "the name a town is 'of' is a place whatever actor it was read as": (
         "The army launched a powerful assault in the southern countryside of the Aleppo Governorate on Tuesday, targeting the important town of Al-Qarassi that is located directly east of Khan Touman.",
         "targeting", "Qarassi"),
+    "the slums or streets a patrol covers are a place noun's": (
+        "Dozens of police carrying metal detectors patrolled Jerusalem's main thoroughfares on Friday.", "patrolled", "Jerusalem"),
 }
 
 
