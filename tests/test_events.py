@@ -235,6 +235,8 @@ PLACEMENT_CASES = {
         "targeting", "Qarassi"),
     "the slums or streets a patrol covers are a place noun's": (
         "Dozens of police carrying metal detectors patrolled Jerusalem's main thoroughfares on Friday.", "patrolled", "Jerusalem"),
+    "a country's consulate is a site in the city named with it": (
+        "Hundreds of students protested outside the United States Consulate in Sao Paulo on Friday.", "protested", "Sao Paulo"),
 }
 
 

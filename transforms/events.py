@@ -43,7 +43,7 @@ SITE_NOUNS = frozenset(
     "field fields farm farms front sector flank countryside axis corridor market mosque church temple hospital school "
     "university campus checkpoint compound palace residence home house building prison jail hotel restaurant "
     "crossing junction port harbour harbor wharf yard park stadium embassy ministry headquarters "
-    "part end side section waters sky skies slum slums thoroughfare thoroughfares stronghold bastion enclave heart".split()
+    "part end side section waters sky skies slum slums thoroughfare thoroughfares stronghold bastion enclave heart consulate parliament courthouse".split()
 )
 PLACE_NOUNS = SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS | SITE_NOUNS
 """Nouns that name a kind of place, whose proper-noun modifier or "of" complement is a place name."""
