@@ -237,6 +237,8 @@ PLACEMENT_CASES = {
         "Dozens of police carrying metal detectors patrolled Jerusalem's main thoroughfares on Friday.", "patrolled", "Jerusalem"),
     "a country's consulate is a site in the city named with it": (
         "Hundreds of students protested outside the United States Consulate in Sao Paulo on Friday.", "protested", "Sao Paulo"),
+    "a conjunct of the subject is an actor like the subject": (
+        "The United States and Britain have patrolled the skies over northern Iraq since 1991.", "patrolled", "Iraq"),
 }
 
 

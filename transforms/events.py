@@ -859,7 +859,7 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
     candidates = [span for span in place_candidates(sentence, is_place) if not (
         (any(t.i in excluded for t in span) and not _names_a_settlement(span, excluded))
-        or span.root.dep_ == "nsubj"  # a place doing something is an actor there
+        or _first_conjunct(span.root).dep_ == "nsubj"  # a place doing something is an actor there ("the US and Britain patrolled")
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
         or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
         or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
@@ -882,6 +882,13 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _first_conjunct(token: Token) -> Token:
+    """The first of a coordination ("Britain" in "the US and Britain"), whose role the others share."""
+    while token.dep_ == "conj" and token.head.i < token.i:
+        token = token.head
+    return token
 
 
 def _names_a_settlement(span: Span, actor_tokens: set[int] | frozenset[int]) -> bool:
@@ -950,8 +957,9 @@ def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
     root = span.root
     known = places is not None and places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False) is not None
     head = _phrase_head(root)
-    if root.dep_ == "pobj" and head.i == root.i and root.head.lower_ not in LOCATION_PREPOSITIONS:
-        return 2  # "from Marin County", "shifted to Guantanamo Bay", "Grapes of Wrath": not where it happened
+    role = _first_conjunct(root)
+    if role.dep_ == "pobj" and head.i == root.i and role.head.lower_ not in LOCATION_PREPOSITIONS:
+        return 2  # "from Marin County", "shifted to Guantanamo Bay", "between Moscow and Washington": not where it happened
     if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP"):
         return 2  # "the KNU headquarters at Manerplaw": whose headquarters, not where
     if head.lemma_.lower() in SITE_NOUNS and (not known or root.ent_type_ in ("ORG", "PERSON")):
