@@ -216,6 +216,29 @@ PLACEMENT_CASES = {
         "The attack occurred in Potiskum on Friday.", "occurred", "Potiskum"),
     "there was an event": (
         "There was an attack in Wukari early in the morning.", "was", "Wukari"),
+    "a march through a place is placed there": (
+        "A colorful mixture of students and veterans marched through Midtown Manhattan, chanting slogans.", "marched", "Manhattan"),
+    "a patrol along a road is placed there": (
+        "Government troops patrolled along Haifa Street on Sunday.", "patrolled", "Haifa"),
+    "a bomb detonated after a fronted place is the verb's event": (
+        "In neighboring South Waziristan, a remotely-controlled bomb detonated on Sunday, wounding two policemen.",
+        "detonated", "Waziristan"),
+    "a town's name tagged as a person is a place only as the trigger's object": (
+        "A roadside bomb detonated near a passing police patrol in western Samarra, the source told Xinhua.",
+        "detonated", "Samarra"),
+    "a name resolved as an organisation names the district it modifies": (
+        "Gunmen shot dead a trader in the al-Tarikh area of Jiddah on Monday.", "shot", "Tarikh"),
+    "a region 'of' a city is a part of the city": (
+        "Government forces launched an offensive in the East Ghouta region of rural Damascus on Monday.", "launched", "Ghouta"),
+    "the name a town is 'of' is a place whatever actor it was read as": (
+        "The army launched a powerful assault in the southern countryside of the Aleppo Governorate on Tuesday, targeting the important town of Al-Qarassi that is located directly east of Khan Touman.",
+        "targeting", "Qarassi"),
+    "the slums or streets a patrol covers are a place noun's": (
+        "Dozens of police carrying metal detectors patrolled Jerusalem's main thoroughfares on Friday.", "patrolled", "Jerusalem"),
+    "a country's consulate is a site in the city named with it": (
+        "Hundreds of students protested outside the United States Consulate in Sao Paulo on Friday.", "protested", "Sao Paulo"),
+    "a conjunct of the subject is an actor like the subject": (
+        "The United States and Britain have patrolled the skies over northern Iraq since 1991.", "patrolled", "Iraq"),
 }
 
 

@@ -24,7 +24,7 @@ INTENT_HEADS = frozenset(
     "plan intend want threaten vow pledge promise expect hope seek aim prepare due likely set "
     "propose consider offer try attempt decide agree refuse".split()
 )
-LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within"])
+LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within", "through", "along", "beside", "behind"])
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
 CITY_NOUNS = frozenset("town city village capital port hamlet settlement municipality commune camp".split())
@@ -43,7 +43,7 @@ SITE_NOUNS = frozenset(
     "field fields farm farms front sector flank countryside axis corridor market mosque church temple hospital school "
     "university campus checkpoint compound palace residence home house building prison jail hotel restaurant "
     "crossing junction port harbour harbor wharf yard park stadium embassy ministry headquarters "
-    "part end side section waters sky skies".split()
+    "part end side section waters sky skies slum slums thoroughfare thoroughfares stronghold bastion enclave heart consulate parliament courthouse".split()
 )
 PLACE_NOUNS = SETTLEMENT_NOUNS | REGION_NOUNS | NEAR_NOUNS | SITE_NOUNS
 """Nouns that name a kind of place, whose proper-noun modifier or "of" complement is a place name."""
@@ -832,9 +832,13 @@ def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
     """1 for a region named as such ("Kandahar province") or a country, so a town at the same
     distance wins: news names the containing places of the one where it happened."""
     after = span.doc[span.end] if span.end < len(span.doc) else None
-    region = (after is not None and after.lemma_.lower() in LARGE_REGION_NOUNS) or span.root.head.lemma_.lower() in LARGE_REGION_NOUNS
-    if region:
-        return 1
+    noun = after if after is not None and after.lemma_.lower() in LARGE_REGION_NOUNS else span.root.head
+    if noun.lemma_.lower() in LARGE_REGION_NOUNS:
+        # "The East Ghouta region of rural Damascus": a region "of" a named place is a part of it
+        # (but "the Pacific Coast state of Nayarit": a state's or province's "of" is its own name).
+        part_of_a_named_place = noun.lemma_.lower() == "region" and any(
+            x.pos_ == "PROPN" for c in noun.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj")
+        return 0 if part_of_a_named_place else 1
     if places is not None:
         place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
         if place is not None and place.is_country:
@@ -854,16 +858,20 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
     """
     is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
     candidates = [span for span in place_candidates(sentence, is_place) if not (
-        any(t.i in excluded for t in span)
-        or span.root.dep_ == "nsubj"  # a place doing something is an actor there
+        (any(t.i in excluded for t in span) and not _names_a_settlement(span, excluded))
+        or _first_conjunct(span.root).dep_ == "nsubj"  # a place doing something is an actor there ("the US and Britain patrolled")
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
         or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
         or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
-    )]  # "Moscow's aerial backing": whose, not where
+        or (span.root.dep_ in ("dobj", "nsubjpass", "npadvmod") and span.root.ent_type_ in ("PERSON", "ORG")
+            and span.root.head.i != trigger.i)
+    )]  # "Moscow's aerial backing": whose, not where; "the source told Xinhua": a known town's name
+    # tagged as a person or organisation is a place only as the trigger's own object ("bombed Halabja")
     best, best_key = None, None
     for span in candidates:
         root = span.root
-        group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") else 0
+        group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") \
+            and not _names_a_settlement(span, group_tokens) else 0
         if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
             group = 2  # "the US military base in Habbaniya": whose base, not where
         if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and root.ent_type_ not in ("GPE", "LOC", "FAC") \
@@ -874,6 +882,28 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _first_conjunct(token: Token) -> Token:
+    """The first of a coordination ("Britain" in "the US and Britain"), whose role the others share."""
+    while token.dep_ == "conj" and token.head.i < token.i:
+        token = token.head
+    return token
+
+
+def _names_a_settlement(span: Span, actor_tokens: set[int] | frozenset[int]) -> bool:
+    """ "The Sayidda Zaynab district", "Bama town", "the town of Al-Qarassi": a name modifying a
+    settlement or region noun, or the name a settlement noun is "of", is a place whatever actor
+    the name alone was resolved to (but "the Islamic State", whose
+    noun is part of the actor's name, is the actor)."""
+    root, noun = span.root, span.root.head
+    if root.dep_ == "pobj" and noun.lower_ == "of" and noun.head.lemma_.lower() in SETTLEMENT_NOUNS - {"camp"}:
+        # "the important town of Al-Qarassi" (but "Kayamla village of Konduga LGA": a named village's "of" is its container)
+        named = any(c.dep_ in ("compound", "nmod") and c.pos_ == "PROPN" for c in noun.head.children)
+        return noun.head.i not in actor_tokens and not named
+    return root.dep_ in ("compound", "nmod", "amod") and span.end == noun.i \
+        and noun.lemma_.lower() in (SETTLEMENT_NOUNS | REGION_NOUNS) - {"camp"} \
+        and noun.i not in actor_tokens and noun.ent_iob_ != "I"  # "a Hamas camp": whose camp
 
 
 def _large_place(span: Span, places: "PlaceResolver | None") -> bool:
@@ -927,8 +957,9 @@ def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
     root = span.root
     known = places is not None and places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False) is not None
     head = _phrase_head(root)
-    if root.dep_ == "pobj" and head.i == root.i and root.head.lower_ not in LOCATION_PREPOSITIONS:
-        return 2  # "from Marin County", "shifted to Guantanamo Bay", "Grapes of Wrath": not where it happened
+    role = _first_conjunct(root)
+    if role.dep_ == "pobj" and head.i == root.i and role.head.lower_ not in LOCATION_PREPOSITIONS:
+        return 2  # "from Marin County", "shifted to Guantanamo Bay", "between Moscow and Washington": not where it happened
     if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP"):
         return 2  # "the KNU headquarters at Manerplaw": whose headquarters, not where
     if head.lemma_.lower() in SITE_NOUNS and (not known or root.ent_type_ in ("ORG", "PERSON")):
@@ -1022,7 +1053,14 @@ def _finite_acl(verb: Token) -> bool:
     """ "A hand grenade detonated Thursday": small parsers attach a finite main verb to its
     subject as a modifier; a past-tense or present-tense form is not a participle, and a
     sentence whose root is the noun has no other main verb."""
-    return verb.dep_ == "acl" and (verb.tag_ in ("VBD", "VBZ", "VBP") or verb.head.dep_ == "ROOT")
+    if verb.dep_ != "acl":
+        return False
+    if verb.tag_ in ("VBD", "VBZ", "VBP") or verb.head.dep_ == "ROOT":
+        return True
+    # "In Waziristan, a bomb detonated on Sunday": a past form right after a noun that no verb or
+    # preposition governs, with no "by" agent, is the sentence's verb tagged as a participle.
+    return verb.tag_ == "VBN" and verb.i == verb.head.i + 1 and verb.head.dep_ in ("appos", "nsubj") \
+        and not any(c.dep_ == "agent" for c in verb.children)
 
 
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
