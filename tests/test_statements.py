@@ -374,7 +374,26 @@ GIVEN_EXPECTED = [
                  [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
     pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",
                  [("Tomas Lindqvist", "doubt", "the central bank would cut rates")], id="belief verb from the wider lexicon"),
+    pytest.param("Senator Ruth Adler criticized the State Department more broadly.",
+                 [("Ruth Adler", "criticize", "the State Department more broadly")],
+                 id="an object runs on over what the verb says of it"),
+    pytest.param("Governor Tom Reyes said the bridge was safe, and the approach roads would reopen in May.",
+                 [("Tom Reyes", "say", "the bridge was safe, and the approach roads would reopen in May")],
+                 id="a clause coordinated with the cue goes on with what was said"),
+    pytest.param("Governor Tom Reyes said the bridge was safe, and Mayor Lena Fischer agreed that the roads would reopen.",
+                 [("Tom Reyes", "say", "the bridge was safe"), ("Lena Fischer", "agree", "the roads would reopen")],
+                 id="a coordinated clause with a cue of its own is a statement of its own"),
 ]
+
+def test_object_content_stops_before_a_phrase_set_off_by_a_comma(extract_text):
+    rows = extract_text("Senator Ruth Adler praised the rescue teams, in a statement on Tuesday.")
+    assert find(rows, "the rescue teams")["quote_text"] == "the rescue teams"
+
+
+def test_coordinated_clause_with_a_cue_of_its_own_stays_out_of_the_content(extract_text):
+    rows = extract_text("Governor Tom Reyes said the bridge was safe, and Mayor Lena Fischer agreed that the roads would reopen.")
+    assert find(rows, "the bridge was safe")["quote_text"] == "the bridge was safe"
+
 
 GIVEN_NOTHING = [
     pytest.param("Senator Ruth Adler appeared at the rally in Springfield on Saturday.", id="appeared without a complement"),

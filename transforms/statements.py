@@ -605,8 +605,8 @@ class StatementExtractor:
                     return []  # "said it", "denied this": nothing said to report ("called it a farce" is)
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
-                                                  if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
-                                                  and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for", "with"))])
+                                                  if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep", "advmod")
+                                                  and self.tokens[c.left_edge.i - 1].text != ","])
                 # "praised Franklin Graham, who has vowed …": what the object is, set off by a comma, is
                 # the writer's description, not what was praised.
                 described = {t.i for c in comp.rights if c.dep_ in ("relcl", "appos", "acl") and self._set_off(c)
@@ -615,7 +615,21 @@ class StatementExtractor:
             # A clause after a comma ("…, reflecting restlessness within an electorate …") stays: readers
             # and annotators take it as part of what was reported.
             dropped = self._coordinated_cues(comp)
-            return sorted((t for t in comp.subtree if t.i not in dropped), key=lambda t: t.i)
+            content = [t for t in comp.subtree if t.i not in dropped]
+            if relation == "ccomp":
+                content += self._reported_conjunct(token, comp)
+            return sorted(content, key=lambda t: t.i)
+        return []
+
+    def _reported_conjunct(self, cue: Token, comp: Token) -> list[Token]:
+        """"Reid said Sanders has been X, and Democrats would need to Y": a clause with a subject of its
+        own coordinated with the cue after what it reports, itself no cue, goes on with what was said."""
+        for conj in cue.rights:
+            if conj.dep_ != "conj" or conj.i < comp.i or self.cue_of(conj) is not None \
+                    or not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in conj.children):
+                continue
+            joiners = [c for c in cue.rights if c.dep_ == "cc" and comp.i < c.i < conj.i]
+            return joiners + list(conj.subtree)
         return []
 
     def _coordinated_cues(self, comp: Token) -> set[int]:
