@@ -383,6 +383,15 @@ GIVEN_EXPECTED = [
     pytest.param("Governor Tom Reyes said the bridge was safe, and Mayor Lena Fischer agreed that the roads would reopen.",
                  [("Tom Reyes", "say", "the bridge was safe"), ("Lena Fischer", "agree", "the roads would reopen")],
                  id="a coordinated clause with a cue of its own is a statement of its own"),
+    pytest.param('Mayor Ines Kovac, speaking on Tuesday, said of the council\'s latest request: "The city has answered '
+                 'all the questions. We are done."',
+                 [("Ines Kovac", "say", "The city has answered all the questions")],
+                 id="a speech noun inside the phrase of a speech verb before a quote is not its cue"),
+    pytest.param('"It is a very sad day," Governor Tom Reyes told reporters in Dayton. "This is the result of years of '
+                 'neglect. It has no place in our state." Mayor Lena Fischer said she would have closed the bridge sooner.',
+                 [("Tom Reyes", "tell", "This is the result of years of neglect"),
+                  ("Lena Fischer", "say", "she would have closed the bridge sooner")],
+                 id="a verb after a quote reporting a clause of its own does not introduce the quote"),
 ]
 
 def test_object_content_stops_before_a_phrase_set_off_by_a_comma(extract_text):

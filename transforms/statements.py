@@ -448,6 +448,8 @@ class StatementExtractor:
                 cue = self.cue_of(t)
                 if cue is None or cue.lemma == "according to" or t.i in self.used_cues:
                     continue
+                if self._reports_own_clause(t):
+                    continue
                 before_cue = [x for x in after if x.i < t.i and not x.is_punct]
                 if before_cue:
                     speaker = self.speaker_from_tokens(self._subject_tokens(t, before_cue), q.start)
@@ -473,6 +475,9 @@ class StatementExtractor:
                 cue = self.cue_of(t)
                 if cue is None or t.i in self.used_cues:
                     continue
+                if cue.pos == "NOUN" and t.dep_ == "pobj" \
+                        and any(self.cue_of(a) is not None and a.pos_ == "VERB" for a in t.ancestors):
+                    continue  # 'said of Chaffetz's latest request: "…"': the verb the noun's phrase hangs from says it
                 if cue.lemma == "according to":
                     obj = [x for x in tokens[t.i + 1].children if x.dep_ == "pobj"]
                     region = list(obj[0].subtree) if obj else []
@@ -501,7 +506,7 @@ class StatementExtractor:
                     or verb.head.i in ids and verb.head.i != verb.i:
                 continue
             subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.i in ids]
-            if not subjects:
+            if not subjects or self._reports_own_clause(verb):
                 return None
             subject = [t for t in subjects[0].subtree if t.i in ids]
             speaker = self.speaker_from_tokens(subject, verb.idx)
@@ -510,6 +515,11 @@ class StatementExtractor:
                 return verb, speaker
             return None
         return None
+
+    def _reports_own_clause(self, verb: Token) -> bool:
+        """'"…" Kasich said he would have fired him.': a verb reporting a clause of its own after it,
+        outside the quote, does not introduce the quote before it."""
+        return any(c.dep_ == "ccomp" and c.i > verb.i and not self.in_quote[c.i] for c in verb.children)
 
     def _opens_quote(self, token: Token) -> bool:
         return token.text in QUOTE_TOKENS and token.i + 1 < len(self.tokens) and self.in_quote[token.i + 1]
