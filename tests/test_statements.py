@@ -392,6 +392,10 @@ GIVEN_EXPECTED = [
                  [("Tom Reyes", "tell", "This is the result of years of neglect"),
                   ("Lena Fischer", "say", "she would have closed the bridge sooner")],
                  id="a verb after a quote reporting a clause of its own does not introduce the quote"),
+    pytest.param('Senator Ruth Adler spoke first.\n\nAdler continued:\n\n"You look at the questions. Are you a comic '
+                 'book villain? Can you do math?"',
+                 [("Ruth Adler", "continue", "Are you a comic book villain")],
+                 id="a paragraph ending in a colon introduces the quote paragraph after it"),
 ]
 
 def test_object_content_stops_before_a_phrase_set_off_by_a_comma(extract_text):
@@ -408,6 +412,8 @@ GIVEN_NOTHING = [
     pytest.param("Senator Ruth Adler appeared at the rally in Springfield on Saturday.", id="appeared without a complement"),
     pytest.param('The room fell silent at once: "Closed for the holidays until the second of January."',
                  id="a quote beside a clause naming no one has no speaker"),
+    pytest.param('The room fell silent.\n\nThen the lights went out:\n\n"Closed for the holidays until the second of '
+                 'January, and no deliveries either."', id="a paragraph ending in a colon naming no one gives no speaker"),
     pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
     pytest.param("The view that the economy is slowing is common among bankers.", id="a stance noun nobody holds"),
     pytest.param("The farmer was found dead in his barn on Sunday.", id="a passive belief verb without an infinitive"),

@@ -489,6 +489,8 @@ class StatementExtractor:
                 speaker = self.speaker_from_tokens(region, q.start)
                 if speaker is not None:
                     return t, speaker
+            while before and before[-1].is_space:
+                before = before[:-1]  # "Cruz continued:" closing the paragraph before the quote's
             if before and before[-1].text == ":":
                 introduced = self._attribution_verb(before[:-1])
                 if introduced is not None:
