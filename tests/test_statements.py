@@ -396,6 +396,9 @@ GIVEN_EXPECTED = [
                  'book villain? Can you do math?"',
                  [("Ruth Adler", "continue", "Are you a comic book villain")],
                  id="a paragraph ending in a colon introduces the quote paragraph after it"),
+    pytest.param("As Politico first reported, the party agreed to share its voter file with the campaign.",
+                 [("Politico", "report", "the party agreed to share its voter file")],
+                 id="an as-clause cue reports the clause it is set in"),
 ]
 
 def test_object_content_stops_before_a_phrase_set_off_by_a_comma(extract_text):
@@ -415,6 +418,8 @@ GIVEN_NOTHING = [
     pytest.param('The room fell silent.\n\nThen the lights went out:\n\n"Closed for the holidays until the second of '
                  'January, and no deliveries either."', id="a paragraph ending in a colon naming no one gives no speaker"),
     pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
+    pytest.param("As predicted, the council approved the budget for the new bus fleet.",
+                 id="an as-clause cue with no one saying it"),
     pytest.param("The view that the economy is slowing is common among bankers.", id="a stance noun nobody holds"),
     pytest.param("The farmer was found dead in his barn on Sunday.", id="a passive belief verb without an infinitive"),
     pytest.param("Farmers in the valley need rain before the end of the month.", id="need is not a stance verb"),

@@ -730,10 +730,11 @@ class StatementExtractor:
             trailing = self._trailing_attribution(token)
             if trailing is not None:
                 content, subject_region = trailing
-        if not content and cue.cue_type in ("speech", "belief") and token.dep_ == "parataxis" \
-                and any(c.dep_ == "nsubj" for c in token.children):
-            # "In the long run, many economists say, this effect could ripple …": the clause around
-            # a parenthetical cue is what was said.
+        if not content and cue.cue_type in ("speech", "belief") and any(c.dep_ == "nsubj" for c in token.children) \
+                and (token.dep_ == "parataxis"
+                     or token.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in token.children)):
+            # "In the long run, many economists say, this effect could ripple …", "As Politico reported,
+            # the RNC agreed to …": the clause around a parenthetical cue is what was said.
             inside = {t.i for t in token.subtree}
             content = [t for t in token.head.subtree if t.i not in inside]
         content = [t for t in content if not (t.dep_ == "mark" and t.lower_ == "that" and t.i == content[0].i)]
