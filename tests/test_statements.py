@@ -420,6 +420,8 @@ GIVEN_NOTHING = [
     pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
     pytest.param("As predicted, the council approved the budget for the new bus fleet.",
                  id="an as-clause cue with no one saying it"),
+    pytest.param("Ministers met in Brussels on Monday to discuss the budget.",
+                 id="a stance verb in an infinitive of purpose is what was meant, not a stance"),
     pytest.param("The view that the economy is slowing is common among bankers.", id="a stance noun nobody holds"),
     pytest.param("The farmer was found dead in his barn on Sunday.", id="a passive belief verb without an infinitive"),
     pytest.param("Farmers in the valley need rain before the end of the month.", id="need is not a stance verb"),

@@ -719,6 +719,8 @@ class StatementExtractor:
     def _reported_clause(self, token: Token, cue: SpeechCue) -> Statement | None:
         if cue.cue_type == "evidential":
             return self._evidential_statement(token, cue)
+        if cue.cue_type == "stance" and _purpose_infinitive(token) and self.cue_of(token.head) is None:
+            return None  # "Ministers met in Brussels to discuss the budget": what they met for, not a stance
         content = self._content_tokens(token, cue)
         subject_region: list[Token] | None = None
         passive = [c for c in token.children if c.dep_ == "nsubjpass"]
@@ -997,6 +999,10 @@ def _people_noun(head: Token) -> bool:
     lemma = head.lemma_.lower()
     return head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
         or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
+
+
+def _purpose_infinitive(verb: Token) -> bool:
+    return verb.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
 
 
 def _infinitive_after(verb: Token) -> bool:
