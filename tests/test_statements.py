@@ -374,13 +374,54 @@ GIVEN_EXPECTED = [
                  [("Ines Kovac", "thank", "the volunteers who rebuilt the school")], id="stance verb from the wider lexicon"),
     pytest.param("Economist Tomas Lindqvist doubted that the central bank would cut rates this year.",
                  [("Tomas Lindqvist", "doubt", "the central bank would cut rates")], id="belief verb from the wider lexicon"),
+    pytest.param("Senator Ruth Adler criticized the State Department more broadly.",
+                 [("Ruth Adler", "criticize", "the State Department more broadly")],
+                 id="an object runs on over what the verb says of it"),
+    pytest.param("Governor Tom Reyes said the bridge was safe, and the approach roads would reopen in May.",
+                 [("Tom Reyes", "say", "the bridge was safe, and the approach roads would reopen in May")],
+                 id="a clause coordinated with the cue goes on with what was said"),
+    pytest.param("Governor Tom Reyes said the bridge was safe, and Mayor Lena Fischer agreed that the roads would reopen.",
+                 [("Tom Reyes", "say", "the bridge was safe"), ("Lena Fischer", "agree", "the roads would reopen")],
+                 id="a coordinated clause with a cue of its own is a statement of its own"),
+    pytest.param('Mayor Ines Kovac, speaking on Tuesday, said of the council\'s latest request: "The city has answered '
+                 'all the questions. We are done."',
+                 [("Ines Kovac", "say", "The city has answered all the questions")],
+                 id="a speech noun inside the phrase of a speech verb before a quote is not its cue"),
+    pytest.param('"It is a very sad day," Governor Tom Reyes told reporters in Dayton. "This is the result of years of '
+                 'neglect. It has no place in our state." Mayor Lena Fischer said she would have closed the bridge sooner.',
+                 [("Tom Reyes", "tell", "This is the result of years of neglect"),
+                  ("Lena Fischer", "say", "she would have closed the bridge sooner")],
+                 id="a verb after a quote reporting a clause of its own does not introduce the quote"),
+    pytest.param('Senator Ruth Adler spoke first.\n\nAdler continued:\n\n"You look at the questions. Are you a comic '
+                 'book villain? Can you do math?"',
+                 [("Ruth Adler", "continue", "Are you a comic book villain")],
+                 id="a paragraph ending in a colon introduces the quote paragraph after it"),
+    pytest.param("As Politico first reported, the party agreed to share its voter file with the campaign.",
+                 [("Politico", "report", "the party agreed to share its voter file")],
+                 id="an as-clause cue reports the clause it is set in"),
 ]
+
+def test_object_content_stops_before_a_phrase_set_off_by_a_comma(extract_text):
+    rows = extract_text("Senator Ruth Adler praised the rescue teams, in a statement on Tuesday.")
+    assert find(rows, "the rescue teams")["quote_text"] == "the rescue teams"
+
+
+def test_coordinated_clause_with_a_cue_of_its_own_stays_out_of_the_content(extract_text):
+    rows = extract_text("Governor Tom Reyes said the bridge was safe, and Mayor Lena Fischer agreed that the roads would reopen.")
+    assert find(rows, "the bridge was safe")["quote_text"] == "the bridge was safe"
+
 
 GIVEN_NOTHING = [
     pytest.param("Senator Ruth Adler appeared at the rally in Springfield on Saturday.", id="appeared without a complement"),
     pytest.param('The room fell silent at once: "Closed for the holidays until the second of January."',
                  id="a quote beside a clause naming no one has no speaker"),
+    pytest.param('The room fell silent.\n\nThen the lights went out:\n\n"Closed for the holidays until the second of '
+                 'January, and no deliveries either."', id="a paragraph ending in a colon naming no one gives no speaker"),
     pytest.param("Farmers raised prices for the third time this year.", id="raise is not a speech verb"),
+    pytest.param("As predicted, the council approved the budget for the new bus fleet.",
+                 id="an as-clause cue with no one saying it"),
+    pytest.param("Ministers met in Brussels on Monday to discuss the budget.",
+                 id="a stance verb in an infinitive of purpose is what was meant, not a stance"),
     pytest.param("The view that the economy is slowing is common among bankers.", id="a stance noun nobody holds"),
     pytest.param("The farmer was found dead in his barn on Sunday.", id="a passive belief verb without an infinitive"),
     pytest.param("Farmers in the valley need rain before the end of the month.", id="need is not a stance verb"),

@@ -448,6 +448,8 @@ class StatementExtractor:
                 cue = self.cue_of(t)
                 if cue is None or cue.lemma == "according to" or t.i in self.used_cues:
                     continue
+                if self._reports_own_clause(t):
+                    continue
                 before_cue = [x for x in after if x.i < t.i and not x.is_punct]
                 if before_cue:
                     speaker = self.speaker_from_tokens(self._subject_tokens(t, before_cue), q.start)
@@ -473,6 +475,9 @@ class StatementExtractor:
                 cue = self.cue_of(t)
                 if cue is None or t.i in self.used_cues:
                     continue
+                if cue.pos == "NOUN" and t.dep_ == "pobj" \
+                        and any(self.cue_of(a) is not None and a.pos_ == "VERB" for a in t.ancestors):
+                    continue  # 'said of Chaffetz's latest request: "…"': the verb the noun's phrase hangs from says it
                 if cue.lemma == "according to":
                     obj = [x for x in tokens[t.i + 1].children if x.dep_ == "pobj"]
                     region = list(obj[0].subtree) if obj else []
@@ -484,6 +489,8 @@ class StatementExtractor:
                 speaker = self.speaker_from_tokens(region, q.start)
                 if speaker is not None:
                     return t, speaker
+            while before and before[-1].is_space:
+                before = before[:-1]  # "Cruz continued:" closing the paragraph before the quote's
             if before and before[-1].text == ":":
                 introduced = self._attribution_verb(before[:-1])
                 if introduced is not None:
@@ -501,7 +508,7 @@ class StatementExtractor:
                     or verb.head.i in ids and verb.head.i != verb.i:
                 continue
             subjects = [c for c in verb.children if c.dep_ == "nsubj" and c.i in ids]
-            if not subjects:
+            if not subjects or self._reports_own_clause(verb):
                 return None
             subject = [t for t in subjects[0].subtree if t.i in ids]
             speaker = self.speaker_from_tokens(subject, verb.idx)
@@ -510,6 +517,11 @@ class StatementExtractor:
                 return verb, speaker
             return None
         return None
+
+    def _reports_own_clause(self, verb: Token) -> bool:
+        """'"…" Kasich said he would have fired him.': a verb reporting a clause of its own after it,
+        outside the quote, does not introduce the quote before it."""
+        return any(c.dep_ == "ccomp" and c.i > verb.i and not self.in_quote[c.i] for c in verb.children)
 
     def _opens_quote(self, token: Token) -> bool:
         return token.text in QUOTE_TOKENS and token.i + 1 < len(self.tokens) and self.in_quote[token.i + 1]
@@ -605,8 +617,8 @@ class StatementExtractor:
                     return []  # "said it", "denied this": nothing said to report ("called it a farce" is)
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
-                                                  if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep")
-                                                  and (c.dep_ != "prep" or c.lower_ in ("as", "of", "for", "with"))])
+                                                  if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep", "advmod")
+                                                  and self.tokens[c.left_edge.i - 1].text != ","])
                 # "praised Franklin Graham, who has vowed …": what the object is, set off by a comma, is
                 # the writer's description, not what was praised.
                 described = {t.i for c in comp.rights if c.dep_ in ("relcl", "appos", "acl") and self._set_off(c)
@@ -615,7 +627,21 @@ class StatementExtractor:
             # A clause after a comma ("…, reflecting restlessness within an electorate …") stays: readers
             # and annotators take it as part of what was reported.
             dropped = self._coordinated_cues(comp)
-            return sorted((t for t in comp.subtree if t.i not in dropped), key=lambda t: t.i)
+            content = [t for t in comp.subtree if t.i not in dropped]
+            if relation == "ccomp":
+                content += self._reported_conjunct(token, comp)
+            return sorted(content, key=lambda t: t.i)
+        return []
+
+    def _reported_conjunct(self, cue: Token, comp: Token) -> list[Token]:
+        """"Reid said Sanders has been X, and Democrats would need to Y": a clause with a subject of its
+        own coordinated with the cue after what it reports, itself no cue, goes on with what was said."""
+        for conj in cue.rights:
+            if conj.dep_ != "conj" or conj.i < comp.i or self.cue_of(conj) is not None \
+                    or not any(c.dep_ in ("nsubj", "nsubjpass", "expl") for c in conj.children):
+                continue
+            joiners = [c for c in cue.rights if c.dep_ == "cc" and comp.i < c.i < conj.i]
+            return joiners + list(conj.subtree)
         return []
 
     def _coordinated_cues(self, comp: Token) -> set[int]:
@@ -693,6 +719,8 @@ class StatementExtractor:
     def _reported_clause(self, token: Token, cue: SpeechCue) -> Statement | None:
         if cue.cue_type == "evidential":
             return self._evidential_statement(token, cue)
+        if cue.cue_type == "stance" and _purpose_infinitive(token) and self.cue_of(token.head) is None:
+            return None  # "Ministers met in Brussels to discuss the budget": what they met for, not a stance
         content = self._content_tokens(token, cue)
         subject_region: list[Token] | None = None
         passive = [c for c in token.children if c.dep_ == "nsubjpass"]
@@ -704,10 +732,11 @@ class StatementExtractor:
             trailing = self._trailing_attribution(token)
             if trailing is not None:
                 content, subject_region = trailing
-        if not content and cue.cue_type in ("speech", "belief") and token.dep_ == "parataxis" \
-                and any(c.dep_ == "nsubj" for c in token.children):
-            # "In the long run, many economists say, this effect could ripple …": the clause around
-            # a parenthetical cue is what was said.
+        if not content and cue.cue_type in ("speech", "belief") and any(c.dep_ == "nsubj" for c in token.children) \
+                and (token.dep_ == "parataxis"
+                     or token.dep_ == "advcl" and any(c.dep_ == "mark" and c.lower_ == "as" for c in token.children)):
+            # "In the long run, many economists say, this effect could ripple …", "As Politico reported,
+            # the RNC agreed to …": the clause around a parenthetical cue is what was said.
             inside = {t.i for t in token.subtree}
             content = [t for t in token.head.subtree if t.i not in inside]
         content = [t for t in content if not (t.dep_ == "mark" and t.lower_ == "that" and t.i == content[0].i)]
@@ -970,6 +999,10 @@ def _people_noun(head: Token) -> bool:
     lemma = head.lemma_.lower()
     return head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
         or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
+
+
+def _purpose_infinitive(verb: Token) -> bool:
+    return verb.dep_ == "advcl" and any(c.dep_ == "aux" and c.lower_ == "to" for c in verb.children)
 
 
 def _infinitive_after(verb: Token) -> bool:
