@@ -465,3 +465,14 @@ SPEAKER_PHRASES = [
 @pytest.mark.parametrize("text,fragment,phrase", SPEAKER_PHRASES)
 def test_given_paragraph_expected_speaker_phrase(extract_text, text, fragment, phrase):
     assert find(extract_text(text), fragment)["speaker_phrase"] == phrase
+
+
+def test_two_readings_of_the_same_words_are_one_statement(extract_text):
+    """'is believed to' (a stance with no holder) and 'according to' read the same clause: one statement,
+    from the more confident reading, so each statement_id (from its offsets) is unique."""
+    rows = extract_text("Osman is believed to have been on the flight, according to an interview his brother "
+                        "Alastair Osman gave to ITV. The geologist worked for a mining company.")
+    statements = rows["statements"]
+    assert len({s["statement_id"] for s in statements}) == len(statements)
+    [believed] = [s for s in statements if "on the flight" in s["quote_text"]]
+    assert believed["cue"] == "according to"

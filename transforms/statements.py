@@ -1045,9 +1045,21 @@ def extract_statements(doc: Doc, actors: DocumentActors, cues: dict[tuple[str, s
     extractor = StatementExtractor(doc, actors, cues, sentence_of_token)
     direct = extractor.direct_statements()
     indirect = extractor.indirect_statements() + extractor.labelled_statements()
-    statements = sorted(direct + indirect, key=lambda s: (s.char_start, s.char_end))
+    statements = sorted(_one_per_span(direct + indirect), key=lambda s: (s.char_start, s.char_end))
     resolve_speakers(statements, doc, actors)
     return statements
+
+
+def _one_per_span(statements: list[Statement]) -> list[Statement]:
+    """One statement per stretch of text: two patterns that read the same characters ("X is believed
+    to …, according to Y") found one statement, and its ID comes from its offsets. The more confident
+    reading stays; on a tie, the first found (direct quotes come first)."""
+    kept: dict[tuple[int, int], Statement] = {}
+    for statement in statements:
+        span = (statement.char_start, statement.char_end)
+        if span not in kept or statement.confidence > kept[span].confidence:
+            kept[span] = statement
+    return list(kept.values())
 
 
 def resolve_speakers(statements: list[Statement], doc: Doc, actors: DocumentActors) -> None:
