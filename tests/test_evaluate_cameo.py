@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.evaluate.cameo import CodedSentence, quad_class_of_root, read_petrarch_records, score_cameo
+from flows.evaluate.cameo import read_petrarch_records
+from transforms.score_events import CodedSentence, quad_class_of_root, score_cameo
 
 RECORDS = """<?xml version='1.0' encoding='utf-8'?>
 <Validation>

@@ -156,3 +156,57 @@ def location_outcome(
         if place is not None and any(spans_overlap(place, loc) for loc in locations):
             return True, True
     return found, False
+
+
+# CAMEO crosswalk against PETRARCH's coded sentences (``newsevents evaluate cameo``).
+
+CAMEO_ROOTS = frozenset(f"{i:02d}" for i in range(1, 21))
+
+
+@dataclass(frozen=True)
+class CodedSentence:
+    id: str
+    text: str
+    roots: frozenset[str]  # expected CAMEO roots, "01" to "20"
+
+
+@dataclass(frozen=True)
+class CameoScore:
+    sentences: int
+    gold_roots: int
+    found_roots: int
+    predicted_roots: int
+    right_predictions: int
+    quad_agreements: int
+
+    @property
+    def recall(self) -> float:
+        return self.found_roots / self.gold_roots if self.gold_roots else 0.0
+
+    @property
+    def precision(self) -> float:
+        return self.right_predictions / self.predicted_roots if self.predicted_roots else 0.0
+
+    @property
+    def quad_agreement(self) -> float:
+        return self.quad_agreements / self.sentences if self.sentences else 0.0
+
+
+def quad_class_of_root(root: str) -> int:
+    """CAMEO's quad classes: 01-05 verbal and 06-08 material cooperation, 09-13 verbal and 14-20 material conflict."""
+    n = int(root)
+    return 1 if n <= 5 else 2 if n <= 8 else 3 if n <= 13 else 4
+
+
+def score_cameo(records: list[CodedSentence], predicted: list[list[dict]]) -> CameoScore:
+    """Root-code recall and precision per sentence, and whether the sentence's first event has the gold quad class."""
+    gold_roots = found = predicted_roots = right = quads = 0
+    for record, events in zip(records, predicted):
+        roots = {e["cameo_root"] for e in events}
+        gold_roots += len(record.roots)
+        found += len(record.roots & roots)
+        predicted_roots += len(roots)
+        right += len(roots & record.roots)
+        gold_quads = {quad_class_of_root(r) for r in record.roots}
+        quads += bool(events) and events[0]["quad_class"] in gold_quads
+    return CameoScore(len(records), gold_roots, found, predicted_roots, right, quads)
