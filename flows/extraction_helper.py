@@ -1,17 +1,17 @@
-"""A helper process that extracts rows from documents parsed in the calling process.
+"""A helper process that parses and extracts a share of a run's documents beside the flow's process.
 
-Extraction (``transforms.extract.extract_parsed``) is pure Python and takes about a fifth of the
-time spaCy takes to parse; run after the parse, in the same process, it adds that fifth to every
-run. The nightly instead hands each parsed document to this helper as ``Doc.to_bytes()`` (every
-annotation, the tensor included, so the rows are exactly those extracted in-process) and goes
-on parsing, so extraction runs on a second CPU beside the parse.
+The local runner codes documents in the flow's process; on a machine with a second CPU that CPU
+would sit idle. So runs with many documents start this helper, and the flow's process and the
+helper take small groups of documents from one shared queue until it is empty: each codes its
+groups with the same model, lexicons and code, and the rows are put back in document order, so
+they are exactly those of a run without the helper, whoever coded which group.
 
 The helper is a plain child process (``python -m flows.extraction_helper MODEL``), not a
 ``multiprocessing`` worker: ``fork`` would copy Prefect's threads in whatever state they are,
 and ``spawn`` re-imports the caller's main script in the child. It loads the models itself
-(while the first batch is parsed), reads pickled ``(doc_bytes, DocumentForExtraction)`` requests
-from stdin and writes the pickled rows (or the exception) to stdout, in request order. Two
-threads in the caller feed and drain the pipes, so the parse never waits for the helper.
+(while the flow's process codes the first groups), reads pickled groups of
+``DocumentForExtraction`` from stdin and writes the pickled rows (or the exception) to stdout.
+A thread in the caller keeps it fed, so it never waits for the flow's process.
 """
 
 from __future__ import annotations
@@ -24,11 +24,14 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable
 from typing import Any, BinaryIO
 
 from transforms.extract import DocumentForExtraction, Rows
 
+GROUP_SIZE = 8
+"""Documents per request: small, so that at the end of a run neither process waits long for the
+other's last group; spaCy parses groups of 8 about as fast as batches of 32."""
 _CLOSE = None
 
 
@@ -37,7 +40,7 @@ class HelperDied(RuntimeError):
 
 
 class ExtractionHelper:
-    """The caller's side: ``extract`` sends parsed documents and returns their rows, in order."""
+    """The caller's side: ``code`` sends one group of documents and returns their rows."""
 
     def __init__(self, model: str) -> None:
         environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -45,84 +48,91 @@ class ExtractionHelper:
             [sys.executable, "-m", "flows.extraction_helper", model],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment,
         )
-        self._requests: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._answers: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
         self._exit: str | None = None
-        self._writer = threading.Thread(target=self._write, name="extraction-helper-writer", daemon=True)
-        self._reader = threading.Thread(target=self._read, name="extraction-helper-reader", daemon=True)
-        self._writer.start()
-        self._reader.start()
 
-    def extract(self, parsed: Iterable[tuple[bytes, DocumentForExtraction]]) -> list[Rows]:
-        """Rows of each ``(Doc.to_bytes(), item)``, in order, sent as they come (so the caller parses
-        the next document while the helper extracts this one). Raises a document's extraction
-        error, or HelperDied. Every answer due is taken first, so none is left for the next call."""
+    def code(self, group: list[DocumentForExtraction]) -> list[Rows]:
+        """Rows of each document of the group, in order. Raises a document's error, or HelperDied."""
         if self._exit is not None:
             raise HelperDied(f"the extraction helper exited ({self._exit})")
-        submitted = 0
         try:
-            for request in parsed:
-                self._requests.put(request)
-                submitted += 1
-        finally:
-            answers = self._take(submitted)
-        rows = []
-        for kind, value in answers:
-            if kind == "error":
-                raise value
-            if kind == "exit":
-                raise HelperDied(f"the extraction helper exited ({value})")
-            rows.append(value)
-        return rows
-
-    def _take(self, count: int) -> list[tuple[str, Any]]:
-        answers = []
-        while len(answers) < count and self._exit is None:
-            answer = self._answers.get()
-            if answer[0] == "exit":
-                self._exit = answer[1]
-            answers.append(answer)
-        return answers
+            pickle.dump(group, self._process.stdin, protocol=pickle.HIGHEST_PROTOCOL)
+            self._process.stdin.flush()
+            kind, value = pickle.load(self._process.stdout)
+        except (BrokenPipeError, EOFError, OSError) as error:
+            self._exit = f"exit code {self._process.wait()}"
+            raise HelperDied(f"the extraction helper exited ({self._exit})") from error
+        except Exception as error:  # an answer that cannot be read: nothing after it can be trusted
+            self._process.kill()
+            self._exit = f"unreadable answer: {error!r}"
+            raise HelperDied(f"the extraction helper sent an unreadable answer ({error!r})") from error
+        if kind == "error":
+            raise value
+        return value
 
     def alive(self) -> bool:
         return self._process.poll() is None
 
     def close(self) -> None:
-        self._requests.put(_CLOSE)
-        self._writer.join(timeout=10)
+        try:
+            pickle.dump(_CLOSE, self._process.stdin)
+            self._process.stdin.close()
+        except (BrokenPipeError, OSError, ValueError):
+            pass
         try:
             self._process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self._process.kill()
             self._process.wait()
 
-    def _write(self) -> None:
-        pipe = self._process.stdin
-        try:
-            while True:
-                request = self._requests.get()
-                pickle.dump(request, pipe, protocol=pickle.HIGHEST_PROTOCOL)
-                pipe.flush()
-                if request is _CLOSE:
-                    break
-        except (BrokenPipeError, OSError):
-            pass  # the helper died; the reader reports it
-        finally:
-            try:
-                pipe.close()
-            except OSError:
-                pass
 
-    def _read(self) -> None:
-        pipe = self._process.stdout
-        try:
-            while True:
-                self._answers.put(pickle.load(pipe))
-        except EOFError:
-            self._answers.put(("exit", f"exit code {self._process.wait()}"))
-        except Exception as error:  # an answer that cannot be read: nothing after it can be trusted
-            self._process.kill()
-            self._answers.put(("exit", f"unreadable answer: {error!r}"))
+def code_sharing_with_helper(items: list[DocumentForExtraction], code_here: Callable[[list[DocumentForExtraction]], list[Rows]],
+                             helper: ExtractionHelper) -> list[Rows]:
+    """Rows of every item, in order: groups of items taken from one queue by this process
+    (``code_here``) and, through a feeding thread, by the helper. A group the helper could not
+    code because it died is coded here; a document's error is raised after both have stopped."""
+    groups: queue.SimpleQueue[tuple[int, list[DocumentForExtraction]]] = queue.SimpleQueue()
+    for start in range(0, len(items), GROUP_SIZE):
+        groups.put((start, items[start : start + GROUP_SIZE]))
+    coded: dict[int, list[Rows]] = {}
+    returned: list[tuple[int, list[DocumentForExtraction]]] = []  # groups the helper died holding
+    failure: list[BaseException] = []
+    stop = threading.Event()
+
+    def feed_helper() -> None:
+        while not stop.is_set():
+            try:
+                start, group = groups.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                coded[start] = helper.code(group)
+            except HelperDied:
+                returned.append((start, group))
+                return
+            except BaseException as error:  # a document's error: the run fails with it
+                failure.append(error)
+                stop.set()
+                return
+
+    feeder = threading.Thread(target=feed_helper, name="extraction-helper-feeder", daemon=True)
+    feeder.start()
+    try:
+        while not stop.is_set():
+            try:
+                start, group = groups.get_nowait()
+            except queue.Empty:
+                break
+            coded[start] = code_here(group)
+    except BaseException:
+        stop.set()  # the helper finishes the group it holds and takes no other
+        raise
+    finally:
+        feeder.join()
+    if failure:
+        raise failure[0]
+    for start, group in returned:
+        coded[start] = code_here(group)
+    return [rows for start in sorted(coded) for rows in coded[start]]
 
 
 _helpers: dict[str, ExtractionHelper] = {}
@@ -133,7 +143,7 @@ def extraction_helper(model: str) -> ExtractionHelper | None:
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     if cpus < 2:
         return None
-    if model not in _helpers:
+    if model not in _helpers or not _helpers[model].alive():
         _helpers[model] = ExtractionHelper(model)
         atexit.register(_helpers[model].close)
     return _helpers[model]
@@ -148,23 +158,20 @@ def forget_extraction_helper(model: str) -> None:
 
 
 def serve(model: str, requests: BinaryIO, answers: BinaryIO) -> None:
-    """The helper's loop: requests in, ``("rows", rows)`` or ``("error", exception)`` out, until closed."""
-    from spacy.tokens import Doc
-
+    """The helper's loop: groups in, ``("rows", rows)`` or ``("error", exception)`` out, until closed."""
     from flows.resources import load_models
-    from transforms.extract import extract_parsed
+    from transforms.extract import extract_documents
 
     models = load_models(model)
     while True:
         try:
-            request = pickle.load(requests)
+            group = pickle.load(requests)
         except EOFError:  # the caller went away
             return
-        if request is _CLOSE:
+        if group is _CLOSE:
             return
-        doc_bytes, item = request
         try:
-            answer = ("rows", extract_parsed(Doc(models.nlp.vocab).from_bytes(doc_bytes), item, models))
+            answer = ("rows", [rows for _, rows in extract_documents(group, models, batch_size=len(group))])
         except Exception as error:  # handed back to the caller, who raises it
             error.add_note("in the extraction helper:\n" + traceback.format_exc())
             answer = ("error", error if _picklable(error) else RuntimeError(traceback.format_exc()))

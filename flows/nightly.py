@@ -27,7 +27,7 @@ from flows.normalise import (
     chunked,
     merge_frames,
     normalise_chunk,
-    overlap_extraction,
+    use_extraction_helper,
     stage_batch,
     stale_documents,
 )
@@ -144,14 +144,14 @@ def _run(sources: list[Source], workspace: Workspace, settings: Settings, releas
     recode = bounded(stale_documents, settings)(workspace, settings)
     documents = ingested.documents + [d for d in recode if d.doc_id not in {n.doc_id for n in ingested.documents}]
     # Normalise: chunks of documents spread over the task runner's workers when parallel; else
-    # parsed here, and when there are enough documents extracted meanwhile in a helper process, in
-    # one task, so that the parse never waits for the helper between chunks.
+    # coded here, and when there are enough documents shared with a helper process, in one task,
+    # so that neither process waits for the other between chunks.
     if parallel:
         futures = [bounded(normalise_chunk, settings).submit(chunk, settings, len(chunk))
                    for chunk in chunked(documents, settings.chunk_size)]
         parts = [f.result() for f in futures]
-    elif overlap_extraction(len(documents), settings):
-        parts = [bounded(normalise_chunk, settings)(documents, settings, len(documents), overlap=True)]
+    elif use_extraction_helper(len(documents), settings):
+        parts = [bounded(normalise_chunk, settings)(documents, settings, len(documents), with_helper=True)]
     else:
         parts = [bounded(normalise_chunk, settings)(chunk, settings, len(chunk))
                  for chunk in chunked(documents, settings.chunk_size)]

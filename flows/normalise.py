@@ -10,9 +10,8 @@ the parsing over workers; results are gathered in document order, so the rows do
 which runner did the work. A chunk's rows travel as DataFrames, not as lists of row dicts: Prefect
 walks every list and dict in a task's parameters, which cost seconds per thousand documents.
 
-In runs with many documents, parsing and extraction overlap: the parsing process hands each parsed
-document to an extraction helper process (``flows.extraction_helper``), so extraction runs on a
-second CPU while the next documents are parsed.
+In runs with many documents on a machine with a second CPU, an extraction helper process
+(``flows.extraction_helper``) parses and extracts a share of the documents beside the flow's process.
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from prefect.cache_policies import NO_CACHE
 
 from flows.frames import empty_frame, read_frame, rows_to_frame, write_frame
 from flows.ingest import document_rows, read_ledger
-from flows.extraction_helper import ExtractionHelper, HelperDied, extraction_helper, forget_extraction_helper
+from flows.extraction_helper import code_sharing_with_helper, extraction_helper, forget_extraction_helper
 from flows.resources import extractor_version, load_models
 from flows.settings import Settings
 from flows.workspace import Workspace
@@ -36,8 +35,8 @@ from transforms.ids import stable_id
 
 EXTRACTED_TABLES = tuple(name for name in TABLES if name != "documents")
 OVERLAP_MIN_DOCUMENTS = 200
-"""Runs with fewer new documents extract in the parsing process: the helper needs several seconds to
-load the models, about what parsing this many documents takes."""
+"""Runs with fewer new documents are coded in the flow's process alone: the helper needs several
+seconds to load the models, about what coding this many documents takes."""
 Rows = dict[str, list[dict]]
 Frames = dict[str, pd.DataFrame]
 
@@ -50,33 +49,31 @@ def chunked(documents: list[CleanDocument], size: int) -> list[list[CleanDocumen
     return [documents[i : i + size] for i in range(0, len(documents), size)]
 
 
-def overlap_extraction(documents_count: int, settings: Settings) -> bool:
-    """Whether a run of this many documents should extract in the helper; if so, start the helper
-    now, so that it loads the models while the first documents are parsed."""
+def use_extraction_helper(documents_count: int, settings: Settings) -> bool:
+    """Whether a run of this many documents should share them with the helper; if so, start the
+    helper now, so that it loads the models while the first documents are coded here."""
     if documents_count < OVERLAP_MIN_DOCUMENTS:
         return False
     return extraction_helper(settings.spacy_model) is not None
 
 
-def extract_rows(documents: list[CleanDocument], settings: Settings, progress=None, overlap: bool = False) -> Rows:
+def extract_rows(documents: list[CleanDocument], settings: Settings, progress=None, with_helper: bool = False) -> Rows:
     """Rows of every extracted table for the documents (no I/O besides loading the models).
 
-    With ``overlap`` (and more than one CPU), documents are extracted in the extraction helper
-    while the next ones are parsed here; the rows are the same either way.
+    With ``with_helper`` (and more than one CPU), the extraction helper codes a share of the documents
+    beside this process; the rows are the same either way.
     """
     rows: Rows = {name: [] for name in EXTRACTED_TABLES}
     if not documents:
         return rows
     models = load_models(settings.spacy_model)
     items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in documents]
-    helper = extraction_helper(settings.spacy_model) if overlap else None
+    helper = extraction_helper(settings.spacy_model) if with_helper else None
     if helper is not None:
-        try:
-            extracted = _extract_in_helper(items, models, helper, settings.batch_size)
-        except HelperDied as error:  # killed, out of memory, models not loadable there: extract here
-            logging.getLogger(__name__).warning("%s; extracting in the parsing process", error)
+        extracted = code_sharing_with_helper(items, lambda group: _code_here(group, models, settings.batch_size), helper)
+        if not helper.alive():  # killed, out of memory, models not loadable there: its share was coded here
+            logging.getLogger(__name__).warning("the extraction helper exited; its documents were coded in this process")
             forget_extraction_helper(settings.spacy_model)
-            extracted = [doc_rows for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size)]
     else:
         extracted = (doc_rows for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size))
     for doc_rows in extracted:
@@ -87,11 +84,8 @@ def extract_rows(documents: list[CleanDocument], settings: Settings, progress=No
     return rows
 
 
-def _extract_in_helper(items: list[DocumentForExtraction], models: ExtractionModels, helper: ExtractionHelper,
-                       batch_size: int) -> list[Rows]:
-    """Parse here, extract in the helper: each document is sent as soon as it is parsed."""
-    docs = models.nlp.pipe((i.text for i in items), batch_size=batch_size)
-    return helper.extract((doc.to_bytes(), item) for item, doc in zip(items, docs))
+def _code_here(group: list[DocumentForExtraction], models: ExtractionModels, batch_size: int) -> list[Rows]:
+    return [doc_rows for _, doc_rows in extract_documents(group, models, batch_size=batch_size)]
 
 
 def rows_to_frames(rows: Rows) -> Frames:
@@ -100,9 +94,9 @@ def rows_to_frames(rows: Rows) -> Frames:
 
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, task_run_name="normalise chunk of {documents_count} documents")
 def normalise_chunk(documents: list[CleanDocument], settings: Settings, documents_count: int = 0,
-                    overlap: bool = False) -> Frames:
+                    with_helper: bool = False) -> Frames:
     """Parse and extract one chunk; pure work, so it can run on any Dask worker."""
-    return rows_to_frames(extract_rows(documents, settings, overlap=overlap))
+    return rows_to_frames(extract_rows(documents, settings, with_helper=with_helper))
 
 
 def merge_frames(parts: list[Frames]) -> Frames:

@@ -164,14 +164,13 @@ def test_rows_extracted_in_the_helper_are_the_rows_extracted_in_process():
         pytest.skip("one CPU: extraction always runs in the parsing process")
     documents = _documents()
     in_process = extract_rows(documents, settings)
-    overlapped = extract_rows(documents, settings, overlap=True)
+    overlapped = extract_rows(documents, settings, with_helper=True)
     assert overlapped == in_process
     assert all(in_process[name] for name in ("actors", "actor_mentions", "events", "statements"))
 
 
-def test_an_extraction_error_in_the_helper_is_raised_and_leaves_no_answer_behind(models):
+def test_an_extraction_error_in_the_helper_is_raised_and_the_helper_goes_on(models):
     from flows.extraction_helper import extraction_helper
-    from flows.normalise import _extract_in_helper
     from flows.settings import Settings
     from transforms.extract import DocumentForExtraction, extract_documents
 
@@ -180,12 +179,48 @@ def test_an_extraction_error_in_the_helper_is_raised_and_leaves_no_answer_behind
     if helper is None:
         pytest.skip("one CPU: no helper")
     items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()]
+    unreadable = DocumentForExtraction("unreadable", None, None)  # no text: spaCy refuses it
     with pytest.raises(Exception, match="in the extraction helper"):  # matched in the exception's notes
-        helper.extract([(b"not a parsed document", items[0]), (models.nlp(items[1].text).to_bytes(), items[1])])
-    # The next documents get their own rows, not the answer left over from the failed call.
-    assert _extract_in_helper(items, models, helper, settings.batch_size) == [
-        rows for _, rows in extract_documents(items, models)
-    ]
+        helper.code([items[0], unreadable])
+    # The next group gets its own rows, not an answer left over from the failed one.
+    assert helper.code(items) == [rows for _, rows in extract_documents(items, models)]
+
+
+def test_a_document_that_fails_fails_the_shared_coding_and_the_helper_stays_usable(models):
+    from flows.extraction_helper import GROUP_SIZE, code_sharing_with_helper, extraction_helper
+    from flows.settings import Settings
+    from transforms.extract import DocumentForExtraction, extract_documents
+
+    settings = Settings()
+    helper = extraction_helper(settings.spacy_model)
+    if helper is None:
+        pytest.skip("one CPU: no helper")
+    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()]
+    many = items * (2 * GROUP_SIZE) + [DocumentForExtraction("unreadable", None, None)]
+
+    def code_here(group):
+        return [rows for _, rows in extract_documents(group, models)]
+
+    with pytest.raises((TypeError, ValueError)):
+        code_sharing_with_helper(many, code_here, helper)
+    assert helper.alive() and helper.code(items) == code_here(items)
+
+
+def test_the_groups_of_a_helper_that_dies_are_coded_in_process(models):
+    from flows.extraction_helper import GROUP_SIZE, ExtractionHelper, code_sharing_with_helper
+    from flows.settings import Settings
+    from transforms.extract import DocumentForExtraction, extract_documents
+
+    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()] * GROUP_SIZE
+    dying = ExtractionHelper(Settings().spacy_model)
+    dying._process.kill()  # dies before its first answer: every group it took comes back
+    dying._process.wait()
+
+    def code_here(group):
+        return [rows for _, rows in extract_documents(group, models)]
+
+    assert code_sharing_with_helper(items, code_here, dying) == code_here(items)
+    assert not dying.alive()
 
 
 def test_a_helper_that_died_is_replaced_and_its_documents_extracted_in_process():
@@ -201,10 +236,10 @@ def test_a_helper_that_died_is_replaced_and_its_documents_extracted_in_process()
     expected = extract_rows(documents, settings)
     helper._process.kill()
     helper._process.wait()
-    assert extract_rows(documents, settings, overlap=True) == expected
+    assert extract_rows(documents, settings, with_helper=True) == expected
     replacement = extraction_helper(settings.spacy_model)
     assert replacement is not helper and replacement.alive()
-    assert extract_rows(documents, settings, overlap=True) == expected
+    assert extract_rows(documents, settings, with_helper=True) == expected
 
 
 def test_a_run_that_overlaps_extraction_publishes_the_same_release(prefect_harness, tmp_path, monkeypatch):

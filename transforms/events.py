@@ -219,12 +219,11 @@ class Event:
     def described_by(self) -> list[Token]:
         return [self.trigger] if self.event_noun is None else [self.trigger, self.event_noun]
 
-    @property
-    def location_offsets(self) -> tuple[int, int] | None:
-        """Character offsets of ``location_text`` in the document: its occurrence nearest the place's tokens."""
+    def location_offsets(self, text: str) -> tuple[int, int] | None:
+        """Character offsets of ``location_text`` in the document's ``text``: its occurrence nearest the
+        place's tokens. The text is passed in because ``Doc.text`` joins every token on each call."""
         if not self.location_text:
             return None
-        text = self.sentence.doc.text
         anchor = self.place_tokens[0].idx if self.place_tokens else self.trigger.idx
         starts = [m.start() for m in re.finditer(re.escape(self.location_text), text)]
         if starts:
@@ -532,7 +531,7 @@ def _date_for(token: Token, sentence: Span, published: date | None) -> ResolvedD
     return ResolvedDate(published, "day", None)
 
 
-def _is_heading(sentence: Span) -> bool:
+def _is_heading(sentence: Span, text: str) -> bool:
     """A line without final punctuation that another line follows: a heading, caption or sign-off.
 
     A document's last sentence without final punctuation is kept: that is a truncated excerpt,
@@ -543,7 +542,7 @@ def _is_heading(sentence: Span) -> bool:
         return True
     if re.search(r"[.!?\"”'’]$", stripped):
         return False
-    rest = sentence.doc.text[sentence.end_char:]
+    rest = text[sentence.end_char:]
     return bool(rest.strip()) and "\n" in rest[: len(rest) - len(rest.lstrip())] + sentence.text[len(sentence.text.rstrip()):]
 
 
@@ -559,8 +558,9 @@ def extract_events(
     """Every lexicon trigger in a full sentence, with actors, place, date and modality."""
     places = PlaceResolver(gazetteer, actors.context_iso3)
     events: list[Event] = []
+    text = doc.text
     for sentence in doc.sents:
-        if _is_heading(sentence):
+        if _is_heading(sentence, text):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
             if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD":

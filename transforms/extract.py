@@ -66,6 +66,7 @@ def _place_votes(doc: Doc, gazetteer: Gazetteer) -> list[str]:
 def extract_parsed(doc: Doc, item: DocumentForExtraction, models: ExtractionModels) -> Rows:
     """Rows for one parsed document."""
     sentence_of_token = _sentence_index(doc)
+    text = doc.text  # joined from every token on each access: read it once
     actors = resolve_actors(
         doc, models.actors, sentence_of_token, _place_votes(doc, models.gazetteer),
         is_place=lambda text: models.gazetteer.lookup(text, None, fuzzy=False) is not None,
@@ -75,7 +76,7 @@ def extract_parsed(doc: Doc, item: DocumentForExtraction, models: ExtractionMode
     in_quote = StatementExtractor(doc, actors, models.cues, sentence_of_token).in_quote
     events = extract_events(doc, actors, models.events, models.gazetteer, published, sentence_of_token, in_quote)
     event_rows, event_mention_rows = merge_event_mentions(
-        [_event_row(item.doc_id, e, models.extractor_version) for e in events]
+        [_event_row(item.doc_id, e, text, models.extractor_version) for e in events]
     )
     return {
         "actors": [_actor_row(actors, actor_id) for actor_id in sorted(actors.actors)
@@ -122,10 +123,11 @@ def _mention_row(doc_id: str, m) -> dict:
     }
 
 
-def _event_row(doc_id: str, e: Event, version: str) -> dict:
+def _event_row(doc_id: str, e: Event, text: str, version: str) -> dict:
     """One mention's row in the events table's shape; ``merge_event_mentions`` makes events of them."""
     loc = e.location
     place = loc.place if loc else None
+    location_offsets = e.location_offsets(text)
     event_date = e.event_date.value if e.event_date else None
     sentence = e.sentence
     text = sentence.text.rstrip()
@@ -153,8 +155,8 @@ def _event_row(doc_id: str, e: Event, version: str) -> dict:
         "source_actor_ids": [m.actor_id for m in e.sources],
         "target_actor_ids": [m.actor_id for m in e.targets],
         "location_text": e.location_text,
-        "location_char_start": e.location_offsets[0] if e.location_offsets else None,
-        "location_char_end": e.location_offsets[1] if e.location_offsets else None,
+        "location_char_start": location_offsets[0] if location_offsets else None,
+        "location_char_end": location_offsets[1] if location_offsets else None,
         "location_name": place.name if place else None,
         "geonames_id": place.geonames_id if place else None,
         "latitude": place.latitude if place else None,

@@ -161,7 +161,7 @@ class StatementExtractor:
         self.sentence_of_token = sentence_of_token
         self.tokens = list(doc)  # Token objects built once: indexing a Doc builds a new one each time
         self.starts = [t.idx for t in self.tokens]
-        self.quotes = find_quote_spans(doc.text)
+        self.quotes = find_quote_spans(self.text)
         self.in_quote = self._quote_token_mask()
         self.used_cues: set[int] = set()
         self.claimed = [False] * len(doc)  # tokens already inside some statement's words
