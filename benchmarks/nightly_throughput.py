@@ -2,17 +2,16 @@
 
     .venv/bin/python benchmarks/nightly_throughput.py --corpus ../shared/corpus/polnear/train [--limit 840] [--repeat 1]
 
-Prints, from one process on the same texts: bare `nlp.pipe` documents/s on one process (the
-nightly parses in one process, with the same batch size) and on two (the nightly also extracts in
-a second process, so this is the comparison at the same process count), the full nightly flow's
+Prints, from one process on the same texts: bare `nlp.pipe` documents/s on one process and on two
+(on runs of 200 or more documents the nightly parses and extracts in two: the flow's process and
+an extraction helper, so this is the comparison at the same process count), the full nightly flow's
 documents/s (ingest, parse, extract, validate, publish; model loading excluded from all), both
 ratios, and the time of a second run after adding 5% new documents as a fraction of the first
 run's. With ``--repeat N`` it measures the one-process baseline and both runs N times, each nightly
 in a new workspace, and also prints the median ratios: on a shared machine compare ratios measured in the same run.
 
 CPU seconds are printed beside each wall time: this process's, and those of the extraction
-helper, the second process in which the nightly extracts rows while it parses (runs of 200 or
-more documents), so that what the overlap costs in CPU is visible too.
+helper, the second process that codes a share of the documents, so that the split is visible too.
 """
 
 from __future__ import annotations
@@ -67,7 +66,7 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=840)
     parser.add_argument("--repeat", type=int, default=1, help="measure bare, first and second run this many times")
     parser.add_argument("--runner", choices=("local", "process"), default="local",
-                        help="local (parse here, extract in a helper) or process (Prefect's process pool, 2 workers)")
+                        help="local (this process and an extraction helper) or process (Prefect's process pool, 2 workers)")
     args = parser.parse_args()
     texts_dir = args.corpus / "text" if (args.corpus / "text").is_dir() else args.corpus
     files = sorted(texts_dir.glob("*.txt"))[: args.limit]
@@ -87,7 +86,7 @@ def main() -> None:
     models = load_models(settings.spacy_model)  # load once: excluded from both timings
     texts = [f.read_text(encoding="utf-8", errors="replace") for f in first_files]
     n = len(first_files)
-    # The nightly uses two processes on runs this large (it parses in one and extracts in a helper), so
+    # The nightly uses two processes on runs this large (the flow's and an extraction helper's), so
     # bare spaCy on two processes is printed too: the comparison at the same process count. Measured
     # before the Prefect harness starts, as spaCy forks its workers.
     with Clock() as bare_two:

@@ -20,6 +20,7 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.assemble import assemble_tables
 from flows.clock import utc_now
 from flows.evaluate.accuracy import GoldSet, accuracy_card, load_gold_sets
+from flows.extraction_helper import extraction_helper
 from flows.ingest import ingest_sources
 from flows.lock import workspace_lock
 from flows.normalise import (
@@ -139,6 +140,8 @@ def bounded(stage: Task, settings: Settings) -> Task:
 def _run(sources: list[Source], workspace: Workspace, settings: Settings, release_version: str | None,
          parallel: bool, gold_sets: list[GoldSet]) -> RunSummary:
     started_at = utc_now()
+    if not parallel:  # on a second CPU the helper loads the models while the sources are read
+        extraction_helper(settings.spacy_model)
     # Ingest.
     ingested = bounded(ingest_sources, settings)(sources, workspace, settings)
     recode = bounded(stale_documents, settings)(workspace, settings)
