@@ -3,8 +3,8 @@
     .venv/bin/python benchmarks/nightly_throughput.py --corpus ../shared/corpus/polnear/train [--limit 840] [--repeat 1]
 
 Prints, from one process on the same texts: bare `nlp.pipe` documents/s on one process and on two
-(on runs of 200 or more documents the nightly parses and extracts in two: the flow's process and
-an extraction helper, so this is the comparison at the same process count), the full nightly flow's
+(on a second CPU the nightly parses and extracts in two: the flow's process and an extraction
+helper, so this is the comparison at the same process count), the full nightly flow's
 documents/s (ingest, parse, extract, validate, publish; model loading excluded from all), both
 ratios, and the time of a second run after adding 5% new documents as a fraction of the first
 run's. With ``--repeat N`` it measures the one-process baseline and both runs N times, each nightly
@@ -86,7 +86,7 @@ def main() -> None:
     models = load_models(settings.spacy_model)  # load once: excluded from both timings
     texts = [f.read_text(encoding="utf-8", errors="replace") for f in first_files]
     n = len(first_files)
-    # The nightly uses two processes on runs this large (the flow's and an extraction helper's), so
+    # The nightly uses two processes (the flow's and an extraction helper's), so
     # bare spaCy on two processes is printed too: the comparison at the same process count. Measured
     # before the Prefect harness starts, as spaCy forks its workers.
     with Clock() as bare_two:

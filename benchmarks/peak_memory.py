@@ -5,8 +5,8 @@
 
 Each copy is made distinct (a numbered line is appended, near-duplicate detection is off) so that
 every copy is parsed.
-Run each size in its own process: the figure is this process's peak resident set size; runs of
-200 or more documents also have an extraction helper process, whose peak is printed separately.
+Run each size in its own process: the figure is this process's peak resident set size; on a
+second CPU there is also an extraction helper process, whose peak is printed separately.
 """
 
 from __future__ import annotations

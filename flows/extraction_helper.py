@@ -49,9 +49,20 @@ class ExtractionHelper:
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=environment,
         )
         self._exit: str | None = None
+        self.ready = threading.Event()
+        """Set once the helper has loaded its models (or has exited): until then it takes no group."""
+        threading.Thread(target=self._await_ready, name="extraction-helper-ready", daemon=True).start()
+
+    def _await_ready(self) -> None:
+        try:
+            pickle.load(self._process.stdout)  # ("ready", None), written once the models are loaded
+        except Exception as error:
+            self._exit = f"exit code {self._process.wait()} before it was ready ({error!r})"
+        self.ready.set()
 
     def code(self, group: list[DocumentForExtraction]) -> list[Rows]:
         """Rows of each document of the group, in order. Raises a document's error, or HelperDied."""
+        self.ready.wait()
         if self._exit is not None:
             raise HelperDied(f"the extraction helper exited ({self._exit})")
         try:
@@ -99,6 +110,9 @@ def code_sharing_with_helper(items: list[DocumentForExtraction], code_here: Call
     stop = threading.Event()
 
     def feed_helper() -> None:
+        while not helper.ready.wait(0.05):  # still loading: this process codes meanwhile
+            if stop.is_set():
+                return
         while not stop.is_set():
             try:
                 start, group = groups.get_nowait()
@@ -123,10 +137,8 @@ def code_sharing_with_helper(items: list[DocumentForExtraction], code_here: Call
             except queue.Empty:
                 break
             coded[start] = code_here(group)
-    except BaseException:
-        stop.set()  # the helper finishes the group it holds and takes no other
-        raise
     finally:
+        stop.set()  # on an error the helper finishes its group and takes no other; a helper still loading stops waiting
         feeder.join()
     if failure:
         raise failure[0]
@@ -163,6 +175,8 @@ def serve(model: str, requests: BinaryIO, answers: BinaryIO) -> None:
     from transforms.extract import extract_documents
 
     models = load_models(model)
+    pickle.dump(("ready", None), answers, protocol=pickle.HIGHEST_PROTOCOL)
+    answers.flush()
     while True:
         try:
             group = pickle.load(requests)

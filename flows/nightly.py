@@ -20,7 +20,6 @@ from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from flows.assemble import assemble_tables
 from flows.clock import utc_now
 from flows.evaluate.accuracy import GoldSet, accuracy_card, load_gold_sets
-from flows.extraction_helper import extraction_helper
 from flows.ingest import ingest_sources
 from flows.lock import workspace_lock
 from flows.normalise import (
@@ -140,20 +139,19 @@ def bounded(stage: Task, settings: Settings) -> Task:
 def _run(sources: list[Source], workspace: Workspace, settings: Settings, release_version: str | None,
          parallel: bool, gold_sets: list[GoldSet]) -> RunSummary:
     started_at = utc_now()
-    if not parallel:  # on a second CPU the helper loads the models while the sources are read
-        extraction_helper(settings.spacy_model)
+    share = not parallel and use_extraction_helper(settings)  # the helper loads its models while the sources are read
     # Ingest.
     ingested = bounded(ingest_sources, settings)(sources, workspace, settings)
     recode = bounded(stale_documents, settings)(workspace, settings)
     documents = ingested.documents + [d for d in recode if d.doc_id not in {n.doc_id for n in ingested.documents}]
     # Normalise: chunks of documents spread over the task runner's workers when parallel; else
-    # coded here, and when there are enough documents shared with a helper process, in one task,
-    # so that neither process waits for the other between chunks.
+    # coded here, shared with the helper process in one task (so that neither waits for the other
+    # between chunks) when there is one.
     if parallel:
         futures = [bounded(normalise_chunk, settings).submit(chunk, settings, len(chunk))
                    for chunk in chunked(documents, settings.chunk_size)]
         parts = [f.result() for f in futures]
-    elif use_extraction_helper(len(documents), settings):
+    elif share:
         parts = [bounded(normalise_chunk, settings)(documents, settings, len(documents), with_helper=True)]
     else:
         parts = [bounded(normalise_chunk, settings)(chunk, settings, len(chunk))

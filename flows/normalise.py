@@ -34,9 +34,6 @@ from transforms.extract import TABLES, DocumentForExtraction, ExtractionModels, 
 from transforms.ids import stable_id
 
 EXTRACTED_TABLES = tuple(name for name in TABLES if name != "documents")
-OVERLAP_MIN_DOCUMENTS = 200
-"""Runs with fewer new documents are coded in the flow's process alone: the helper needs several
-seconds to load the models, about what coding this many documents takes."""
 Rows = dict[str, list[dict]]
 Frames = dict[str, pd.DataFrame]
 
@@ -49,12 +46,11 @@ def chunked(documents: list[CleanDocument], size: int) -> list[list[CleanDocumen
     return [documents[i : i + size] for i in range(0, len(documents), size)]
 
 
-def use_extraction_helper(documents_count: int, settings: Settings) -> bool:
-    """Whether a run of this many documents should share them with the helper; if so, start the
-    helper now, so that it loads the models while the first documents are coded here."""
-    if documents_count < OVERLAP_MIN_DOCUMENTS:
-        return False
-    return extraction_helper(settings.spacy_model) is not None
+def use_extraction_helper(settings: Settings) -> bool:
+    """Whether this run shares its documents with the helper (started now if it is not running):
+    when the settings allow it and there is a second CPU. The helper takes groups only once it
+    has loaded its models, so a small run is never slower for it."""
+    return settings.extraction_helper and extraction_helper(settings.spacy_model) is not None
 
 
 def extract_rows(documents: list[CleanDocument], settings: Settings, progress=None, with_helper: bool = False) -> Rows:

@@ -51,6 +51,10 @@ class Settings(BaseSettings):
     chunk_size: int = Field(
         100, ge=1, description="Documents per normalise task: the unit of work spread over Dask workers."
     )
+    extraction_helper: bool = Field(
+        True, description="On a machine with a second CPU, local runs share their documents with a helper process "
+        "that parses and extracts beside the flow's process (it holds a second copy of the models, about 0.8 GB).",
+    )
     task_timeout_seconds: float = Field(
         6 * 3600, gt=0, description="Longest one stage of a run (ingest, a normalise chunk, staging, assembling, "
         "validating, publishing) may take before Prefect fails it, so a hung source or disk cannot hold the nightly slot.",

@@ -243,8 +243,7 @@ def test_a_helper_that_died_is_replaced_and_its_documents_extracted_in_process()
 
 
 def test_a_run_that_overlaps_extraction_publishes_the_same_release(prefect_harness, tmp_path, monkeypatch):
-    """The nightly with extraction in the helper (here for any number of documents) and without."""
-    from flows import normalise
+    """The nightly sharing its documents with the helper, and without it."""
     from flows.extraction_helper import extraction_helper
     from flows.nightly import nightly
     from flows.settings import Settings
@@ -257,8 +256,10 @@ def test_a_run_that_overlaps_extraction_publishes_the_same_release(prefect_harne
     shutil.copy(next(SEED_DIR.glob("*.txt")), inbox / "seed.txt")
     for name, text in OTHER_NEWS.items():
         (inbox / name).write_text(text, encoding="utf-8")
+    monkeypatch.setenv("NEWSEVENTS_EXTRACTION_HELPER", "false")
     in_process = nightly(sources=[str(inbox)], data_dir=str(tmp_path / "in-process"))
-    monkeypatch.setattr(normalise, "OVERLAP_MIN_DOCUMENTS", 1)
+    monkeypatch.delenv("NEWSEVENTS_EXTRACTION_HELPER")
+    assert extraction_helper(Settings().spacy_model).ready.wait(120)  # loaded: it takes groups from the start
     overlapped = nightly(sources=[str(inbox)], data_dir=str(tmp_path / "overlapped"))
     assert in_process.row_counts == overlapped.row_counts and overlapped.row_counts["events"] > 0
     assert _parquet_digests(Path(in_process.release_dir)) == _parquet_digests(Path(overlapped.release_dir))
