@@ -399,7 +399,28 @@ GIVEN_EXPECTED = [
     pytest.param("As Politico first reported, the party agreed to share its voter file with the campaign.",
                  [("Politico", "report", "the party agreed to share its voter file")],
                  id="an as-clause cue reports the clause it is set in"),
+    pytest.param("A majority of voters say they are paying attention to the campaign; 26 percent of Democrats say they "
+                 "have not been paying much attention.",
+                 [("Democrats", "say", "they have not been paying much attention")],
+                 id="the clause after the cue, not one the parser hung on it before"),
+    pytest.param("Mayor Lena Fischer opened the debate by criticizing the council for its delays.",
+                 [("Lena Fischer", "criticize", "the council for its delays")],
+                 id="a gerund after by takes the subject of the verb"),
+    pytest.param("Mayor Lena Fischer spoke on Monday. Governor Tom Reyes criticized her for the delays.",
+                 [("Tom Reyes", "criticize", "her for the delays")], id="a pronoun object with a for-phrase is content"),
+    pytest.param("By 58 to 33 percent, those surveyed said the funding should stay.",
+                 [("those surveyed", "say", "the funding should stay")], id="those surveyed is a speaker"),
+    pytest.param("Do you think a socialist can win a general election?",
+                 [(None, "think", "a socialist can win a general election")], id="you is the one addressed, unnamed"),
+    pytest.param("Presidential candidates promise they will stand by Israel.",
+                 [("Presidential candidates", "promise", "they will stand by Israel")], id="promise with a clause"),
 ]
+
+
+def test_gerund_after_for_is_not_the_subject_s_statement(extract_text):
+    """"criticized the mayor for saying X": the mayor said X, not the one criticizing."""
+    rows = extract_text("Governor Tom Reyes criticized the mayor for saying the bridge was safe.")
+    assert not [s for s in rows["statements"] if s["cue"] == "say" and s["speaker_text"] == "Tom Reyes"], statements(rows)
 
 def test_object_content_stops_before_a_phrase_set_off_by_a_comma(extract_text):
     rows = extract_text("Senator Ruth Adler praised the rescue teams, in a statement on Tuesday.")

@@ -33,6 +33,11 @@ MIN_DIRECT_QUOTE_WORDS = 4
 MIN_INDIRECT_WORDS = 1
 TRANSCRIPT_LABEL = re.compile(r"^([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,2}):\s+(\S.*)$", re.DOTALL)
 PHRASE_PREPOSITIONS = frozenset("of from in at for with".split())
+# "criticized him for X", "accused her of Y", "saw it as Z": what is held against or said of the object.
+OBJECT_PREPOSITIONS = frozenset("for of as over".split())
+# "by portraying X as Y", "after criticizing Y": the one doing the gerund is the subject of the verb
+# the preposition hangs from ("criticized him for saying X" is not: "for" hands it to the object).
+SUBJECT_GERUND_PREPOSITIONS = frozenset("by after before while in without since through".split())
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 # A line opening with a short capitalised label and a colon: "Pence: Flowers won't be at debate",
 # "PENCE: Well, look, …" (headlines and transcripts).
@@ -222,6 +227,11 @@ class StatementExtractor:
             chosen = on_head[0] if on_head else (not_modifiers or mentions)[-1]
         if chosen is None:
             head = self._syntactic_head(tokens)
+            if len(tokens) == 1 and head.lower_ == "you":
+                return Speaker(None, None, None, "unresolved", "person")  # "Do you think …": the one addressed
+            if head.lower_ in ("those", "these") and any(c.dep_ in ("acl", "relcl") for c in head.children):
+                return Speaker(None, _tidy(" ".join(t.text for t in tokens)), None, "nominal", "group",
+                               phrase=self._speaker_phrase(tokens, head))  # "those surveyed said"
             if head.pos_ not in ("NOUN", "PROPN", "NUM") and not _quantifier_subject(head):
                 return None  # "About 4 in 10 say", "Most believe", "Someone called it": groups, not names
             text = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
@@ -610,11 +620,15 @@ class StatementExtractor:
                 found = [c for c in children if c.dep_ == relation]
             if not found:
                 continue
-            comp = found[0]
+            # "Most voters say A; 26 percent say B": the parser may hang the clause before the cue on it
+            # too; what the cue reports is the clause after it, when there is one.
+            comp = next((c for c in found if c.i > token.i), found[0])
             if relation == "dobj" or relation.startswith("prep:"):
-                predicated = [c for c in children if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp")]
+                predicated = [c for c in children if c.i > comp.i and (c.dep_ in ("oprd", "xcomp", "ccomp")
+                              or c.dep_ == "prep" and c.lower_ in OBJECT_PREPOSITIONS)]
                 if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0 and not predicated:
-                    return []  # "said it", "denied this": nothing said to report ("called it a farce" is)
+                    return []  # "said it", "denied this": nothing said to report ("called it a farce",
+                    # "criticized him for X" are)
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep", "advmod")
@@ -759,9 +773,15 @@ class StatementExtractor:
             if reporter is not None:
                 # "She said her father would do the same, saying that …": the one reporting says it too.
                 subject_head, subjects = reporter, [c for c in reporter.children if c.dep_ == "nsubj"]
-            while not subjects and subject_head.dep_ in ("advcl", "xcomp", "conj", "acl") and subject_head.head.pos_ in ("VERB", "AUX") \
-                    and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
-                subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
+            while not subjects:
+                if subject_head.dep_ in ("advcl", "xcomp", "conj", "acl") and subject_head.head.pos_ in ("VERB", "AUX") \
+                        and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
+                    subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
+                elif subject_head.dep_ == "pcomp" and subject_head.tag_ == "VBG" and subject_head.head.lower_ in SUBJECT_GERUND_PREPOSITIONS \
+                        and subject_head.head.head.pos_ in ("VERB", "AUX"):
+                    subject_head = subject_head.head.head  # "X framed the race by portraying Y as Z"
+                else:
+                    break
                 subjects = [c for c in subject_head.children if c.dep_ in ("nsubj",)]
             if subjects:
                 region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
