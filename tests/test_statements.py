@@ -414,6 +414,10 @@ GIVEN_EXPECTED = [
                  [(None, "think", "a socialist can win a general election")], id="you is the one addressed, unnamed"),
     pytest.param("Presidential candidates promise they will stand by Israel.",
                  [("Presidential candidates", "promise", "they will stand by Israel")], id="promise with a clause"),
+    pytest.param("Governor Tom Reyes denied the charges through his lawyer.",
+                 [("Tom Reyes", "deny", "the charges")], id="a noun object of a speech verb is what was said"),
+    pytest.param("Mayor Lena Fischer ran for the council. Governor Tom Reyes opposed her from the start.",
+                 [("Tom Reyes", "oppose", "her")], id="a pronoun object of a stance verb is its target"),
 ]
 
 

@@ -37,6 +37,7 @@ PHRASE_PREPOSITIONS = frozenset("of from in at for with".split())
 OBJECT_PREPOSITIONS = frozenset("for of as over".split())
 # "by portraying X as Y", "after criticizing Y": the one doing the gerund is the subject of the verb
 # the preposition hangs from ("criticized him for saying X" is not: "for" hands it to the object).
+STANCE_TARGET_PRONOUNS = frozenset("him her them it us me".split())
 SUBJECT_GERUND_PREPOSITIONS = frozenset("by after before while in without since through".split())
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 # A line opening with a short capitalised label and a colon: "Pence: Flowers won't be at debate",
@@ -623,12 +624,15 @@ class StatementExtractor:
             # "Most voters say A; 26 percent say B": the parser may hang the clause before the cue on it
             # too; what the cue reports is the clause after it, when there is one.
             comp = next((c for c in found if c.i > token.i), found[0])
+            if relation == "dobj" and self._reports_own_content(comp):
+                return []  # "repeated her call for a ban": the speech noun and its phrase say what was said
             if relation == "dobj" or relation.startswith("prep:"):
                 predicated = [c for c in children if c.i > comp.i and (c.dep_ in ("oprd", "xcomp", "ccomp")
                               or c.dep_ == "prep" and c.lower_ in OBJECT_PREPOSITIONS)]
-                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0 and not predicated:
+                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0 and not predicated \
+                        and not (cue.cue_type == "stance" and comp.lower_ in STANCE_TARGET_PRONOUNS):
                     return []  # "said it", "denied this": nothing said to report ("called it a farce",
-                    # "criticized him for X" are)
+                    # "criticized him for X" are); a stance's target is one ("opposed him", "resist them")
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep", "advmod")
@@ -646,6 +650,15 @@ class StatementExtractor:
                 content += self._reported_conjunct(token, comp)
             return sorted(content, key=lambda t: t.i)
         return []
+
+    def _reports_own_content(self, noun: Token) -> bool:
+        """A speech or stance noun with a possessive holder and its own complement ("her call for a ban",
+        "his view that …") is a statement of its own."""
+        cue = self.cue_of(noun) if noun.pos_ == "NOUN" else None
+        if cue is None or not any(c.dep_ == "poss" for c in noun.children):
+            return False
+        return any(c.dep_ == "prep" and c.lower_ == relation[5:] if relation.startswith("prep:") else c.dep_ == relation
+                   for relation in cue.complements for c in noun.rights)
 
     def _reported_conjunct(self, cue: Token, comp: Token) -> list[Token]:
         """"Reid said Sanders has been X, and Democrats would need to Y": a clause with a subject of its
