@@ -418,6 +418,8 @@ GIVEN_EXPECTED = [
                  [("Tom Reyes", "deny", "the charges")], id="a noun object of a speech verb is what was said"),
     pytest.param("Mayor Lena Fischer ran for the council. Governor Tom Reyes opposed her from the start.",
                  [("Tom Reyes", "oppose", "her")], id="a pronoun object of a stance verb is its target"),
+    pytest.param("The campaign rejected the offer of a third debate.",
+                 [("campaign", "reject", "the offer of a third debate")], id="a body of people holds a stance"),
 ]
 
 

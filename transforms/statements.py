@@ -1023,15 +1023,22 @@ def _quantifier_subject(token: Token) -> bool:
 
 PARTITIVE_PEOPLE = frozenset("people public majority minority number half third quarter share percent group crowd "
                              "official officials voters".split())
+# Bodies of people and the documents they state positions in: they hold a stance as a person does.
+HOLDER_NOUNS = frozenset("campaign team committee council court government administration party union foundation "
+                         "agency office department board panel side woman man candidate delegate rival critic ally "
+                         "friend judge host report lawsuit filing poll survey".split())
 AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
 
 
 def _people_noun(head: Token) -> bool:
     """A nominal speaker that is people ("senators", "critics", "a majority of voters", "6 in 10"), not a
-    thing ("the plan", "the new data"): a partitive or an agent noun (-er, -or, -ist, -ian, -ant, -ent)."""
+    thing ("the plan", "the new data"): a partitive, a body of people or its document ("the campaign", "the
+    lawsuit"), something named ("the F.B.I.", "the Clinton Foundation"), or an agent noun (-er, -or, -ist,
+    -ian, -ant, -ent)."""
     lemma = head.lemma_.lower()
-    return head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
-        or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
+    named = head.pos_ == "PROPN" or any(c.dep_ in ("compound", "poss") and c.pos_ == "PROPN" for c in head.children)
+    return named or head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
+        or lemma in HOLDER_NOUNS or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
 
 
 def _purpose_infinitive(verb: Token) -> bool:
