@@ -1023,10 +1023,10 @@ def _quantifier_subject(token: Token) -> bool:
 
 PARTITIVE_PEOPLE = frozenset("people public majority minority number half third quarter share percent group crowd "
                              "official officials voters".split())
-# Bodies of people and the documents they state positions in: they hold a stance as a person does.
-HOLDER_NOUNS = frozenset("campaign team committee council court government administration party union foundation "
-                         "agency office department board panel side woman man candidate delegate rival critic ally "
-                         "friend judge host report lawsuit filing poll survey".split())
+# Sides, camps and the documents they state positions in: they hold a stance as a person does. Bodies
+# that decide ("the council approved the budget") are left out: what they approve is an act, not a stance.
+HOLDER_NOUNS = frozenset("campaign team party union foundation side woman man candidate delegate rival critic ally "
+                         "friend host report lawsuit filing poll survey".split())
 AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
 
 
