@@ -420,6 +420,8 @@ GIVEN_EXPECTED = [
                  [("Tom Reyes", "oppose", "her")], id="a pronoun object of a stance verb is its target"),
     pytest.param("The campaign rejected the offer of a third debate.",
                  [("campaign", "reject", "the offer of a third debate")], id="a body of people holds a stance"),
+    pytest.param("Governor Tom Reyes pledged to visit every county in the state.",
+                 [("Tom Reyes", "pledge", "to visit every county")], id="pledged to is a statement"),
 ]
 
 
