@@ -422,7 +422,18 @@ GIVEN_EXPECTED = [
                  [("campaign", "reject", "the offer of a third debate")], id="a body of people holds a stance"),
     pytest.param("Governor Tom Reyes pledged to visit every county in the state.",
                  [("Tom Reyes", "pledge", "to visit every county")], id="pledged to is a statement"),
+    pytest.param("For Jonathan Chait, Williamson is exposing the perverse moral logic of hardline libertarianism.",
+                 [("Jonathan Chait", "for", "Williamson is exposing the perverse moral logic")],
+                 id="for a named person before the clause makes it their view"),
+    pytest.param("Governor Tom Reyes spoke on Monday. In his view, the bridge will reopen before the winter.",
+                 [("Tom Reyes", "in", "the bridge will reopen before the winter")],
+                 id="in his view before the clause makes it the holder's"),
 ]
+
+
+def test_source_phrase_before_a_cue_leaves_the_statement_to_the_cue(extract_text):
+    rows = extract_text("In his view, the bridge is safe, Governor Tom Reyes said.")
+    assert [(s["speaker_text"], s["cue"]) for s in rows["statements"]] == [("Tom Reyes", "say")], statements(rows)
 
 
 def test_gerund_after_for_is_not_the_subject_s_statement(extract_text):

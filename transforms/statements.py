@@ -37,6 +37,9 @@ PHRASE_PREPOSITIONS = frozenset("of from in at for with".split())
 OBJECT_PREPOSITIONS = frozenset("for of as over".split())
 # "by portraying X as Y", "after criticizing Y": the one doing the gerund is the subject of the verb
 # the preposition hangs from ("criticized him for saying X" is not: "for" hands it to the object).
+# "In their view, …", "In a new poll, …": a source named before the main clause.
+SOURCE_NOUNS = frozenset("view opinion estimate estimation poll survey judgment judgement assessment analysis "
+                         "telling account words".split())
 STANCE_TARGET_PRONOUNS = frozenset("him her them it us me".split())
 SUBJECT_GERUND_PREPOSITIONS = frozenset("by after before while in without since through".split())
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
@@ -55,6 +58,9 @@ class SpeechCue:
     complements: tuple[str, ...] = ("ccomp",)
     """Dependents that carry what was said, tried in order: ccomp ("said that …"), xcomp ("vowed to
     …"), dobj ("criticized the plan", "called him a liar")."""
+
+
+SOURCE_PHRASE_CUE = SpeechCue("in", "ADP", "belief", 0.5, ())
 
 
 @dataclass(frozen=True)
@@ -191,6 +197,10 @@ class StatementExtractor:
     def cue_of(self, token: Token) -> SpeechCue | None:
         if token.lower_ == "according" and token.i + 1 < len(self.tokens) and self.tokens[token.i + 1].lower_ == "to":
             return self.cues.get(("according to", "ADP"))
+        if token.lower_ in ("in", "for") and token.dep_ == "prep" and token.head.dep_ == "ROOT" and token.i < token.head.i:
+            objects = [c for c in token.children if c.dep_ == "pobj"]
+            if objects and (objects[0].lemma_.lower() in SOURCE_NOUNS or token.lower_ == "for" and objects[0].pos_ == "PROPN"):
+                return SOURCE_PHRASE_CUE
         if token.pos_ == "NOUN":
             return self.cues.get((token.lemma_.lower(), "NOUN"))
         if token.pos_ != "VERB":
@@ -601,6 +611,8 @@ class StatementExtractor:
                 continue
             if cue.lemma == "according to":
                 st = self._according_to(token, cue)
+            elif cue.pos == "ADP":
+                st = self._source_phrase(token, cue)
             elif cue.pos == "NOUN":
                 st = self._noun_statement(token, cue)
             else:
@@ -992,6 +1004,37 @@ class StatementExtractor:
                 medium=None, confidence=_confidence(kind, speaker, None),
             ))
         return statements
+
+    def _source_phrase(self, token: Token, cue: SpeechCue) -> Statement | None:
+        """"In their view, Democrats could pick off …", "In a CBS News poll, she led …", "For Jonathan Chait,
+        X is …": a phrase before the main clause naming whose view or which poll it is makes the clause
+        theirs, unless the clause has a cue of its own ("In a statement, X said …")."""
+        verb = token.head
+        if self.cue_of(verb) is not None or any(self.cue_of(t) is not None for t in verb.children if t.dep_ in ("ccomp", "conj")):
+            return None
+        source = [c for c in token.children if c.dep_ == "pobj"][0]
+        if not any(c.dep_ == "nsubj" for c in verb.children):
+            return None
+        phrase = {t.i for t in token.subtree}
+        content = [t for t in verb.subtree if t.i not in phrase and not t.is_space]
+        while content and content[0].is_punct:
+            content = content[1:]
+        while content and content[-1].is_punct and content[-1].text not in QUOTE_TOKENS:
+            content = content[:-1]
+        words = [t for t in content if not t.is_punct]
+        if len(words) < 3 or sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None
+        owners = [c for c in source.children if c.dep_ == "poss"]
+        if owners and len(list(owners[0].subtree)) == 1 and owners[0].lower_ in POSSESSIVE_PRONOUNS:
+            holder = owners[0]
+            speaker = Speaker(None, holder.text, None, "pronoun", PRONOUN_SPEAKERS[POSSESSIVE_PRONOUNS[holder.lower_]],
+                              phrase=holder.text)
+        else:
+            holder_tokens = [t for t in owners[0].subtree if t.dep_ != "case"] if owners else list(source.subtree)
+            speaker = self.speaker_from_tokens(holder_tokens, token.idx)
+        if speaker is None:
+            return None
+        return self._reported_statement(token, cue, content, speaker, token.lower_, None, strip_marks=False)
 
     def _according_to(self, token: Token, cue: SpeechCue) -> Statement | None:
         to = self.tokens[token.i + 1]
