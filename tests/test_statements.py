@@ -399,7 +399,47 @@ GIVEN_EXPECTED = [
     pytest.param("As Politico first reported, the party agreed to share its voter file with the campaign.",
                  [("Politico", "report", "the party agreed to share its voter file")],
                  id="an as-clause cue reports the clause it is set in"),
+    pytest.param("A majority of voters say they are paying attention to the campaign; 26 percent of Democrats say they "
+                 "have not been paying much attention.",
+                 [("Democrats", "say", "they have not been paying much attention")],
+                 id="the clause after the cue, not one the parser hung on it before"),
+    pytest.param("Mayor Lena Fischer opened the debate by criticizing the council for its delays.",
+                 [("Lena Fischer", "criticize", "the council for its delays")],
+                 id="a gerund after by takes the subject of the verb"),
+    pytest.param("Mayor Lena Fischer spoke on Monday. Governor Tom Reyes criticized her for the delays.",
+                 [("Tom Reyes", "criticize", "her for the delays")], id="a pronoun object with a for-phrase is content"),
+    pytest.param("By 58 to 33 percent, those surveyed said the funding should stay.",
+                 [("those surveyed", "say", "the funding should stay")], id="those surveyed is a speaker"),
+    pytest.param("Do you think a socialist can win a general election?",
+                 [(None, "think", "a socialist can win a general election")], id="you is the one addressed, unnamed"),
+    pytest.param("Presidential candidates promise they will stand by Israel.",
+                 [("Presidential candidates", "promise", "they will stand by Israel")], id="promise with a clause"),
+    pytest.param("Governor Tom Reyes denied the charges through his lawyer.",
+                 [("Tom Reyes", "deny", "the charges")], id="a noun object of a speech verb is what was said"),
+    pytest.param("Mayor Lena Fischer ran for the council. Governor Tom Reyes opposed her from the start.",
+                 [("Tom Reyes", "oppose", "her")], id="a pronoun object of a stance verb is its target"),
+    pytest.param("The campaign rejected the offer of a third debate.",
+                 [("campaign", "reject", "the offer of a third debate")], id="a body of people holds a stance"),
+    pytest.param("Governor Tom Reyes pledged to visit every county in the state.",
+                 [("Tom Reyes", "pledge", "to visit every county")], id="pledged to is a statement"),
+    pytest.param("For Jonathan Chait, Williamson is exposing the perverse moral logic of hardline libertarianism.",
+                 [("Jonathan Chait", "for", "Williamson is exposing the perverse moral logic")],
+                 id="for a named person before the clause makes it their view"),
+    pytest.param("Governor Tom Reyes spoke on Monday. In his view, the bridge will reopen before the winter.",
+                 [("Tom Reyes", "in", "the bridge will reopen before the winter")],
+                 id="in his view before the clause makes it the holder's"),
 ]
+
+
+def test_source_phrase_before_a_cue_leaves_the_statement_to_the_cue(extract_text):
+    rows = extract_text("In his view, the bridge is safe, Governor Tom Reyes said.")
+    assert [(s["speaker_text"], s["cue"]) for s in rows["statements"]] == [("Tom Reyes", "say")], statements(rows)
+
+
+def test_gerund_after_for_is_not_the_subject_s_statement(extract_text):
+    """"criticized the mayor for saying X": the mayor said X, not the one criticizing."""
+    rows = extract_text("Governor Tom Reyes criticized the mayor for saying the bridge was safe.")
+    assert not [s for s in rows["statements"] if s["cue"] == "say" and s["speaker_text"] == "Tom Reyes"], statements(rows)
 
 def test_object_content_stops_before_a_phrase_set_off_by_a_comma(extract_text):
     rows = extract_text("Senator Ruth Adler praised the rescue teams, in a statement on Tuesday.")

@@ -33,6 +33,15 @@ MIN_DIRECT_QUOTE_WORDS = 4
 MIN_INDIRECT_WORDS = 1
 TRANSCRIPT_LABEL = re.compile(r"^([A-Z][A-Z'.-]+(?: [A-Z][A-Z'.-]+){0,2}):\s+(\S.*)$", re.DOTALL)
 PHRASE_PREPOSITIONS = frozenset("of from in at for with".split())
+# "criticized him for X", "accused her of Y", "saw it as Z": what is held against or said of the object.
+OBJECT_PREPOSITIONS = frozenset("for of as over".split())
+# "by portraying X as Y", "after criticizing Y": the one doing the gerund is the subject of the verb
+# the preposition hangs from ("criticized him for saying X" is not: "for" hands it to the object).
+# "In their view, …", "In a new poll, …": a source named before the main clause.
+SOURCE_NOUNS = frozenset("view opinion estimate estimation poll survey judgment judgement assessment analysis "
+                         "telling account words".split())
+STANCE_TARGET_PRONOUNS = frozenset("him her them it us me".split())
+SUBJECT_GERUND_PREPOSITIONS = frozenset("by after before while in without since through".split())
 RELATIVE_PRONOUNS = frozenset({"who", "that", "which"})
 # A line opening with a short capitalised label and a colon: "Pence: Flowers won't be at debate",
 # "PENCE: Well, look, …" (headlines and transcripts).
@@ -49,6 +58,9 @@ class SpeechCue:
     complements: tuple[str, ...] = ("ccomp",)
     """Dependents that carry what was said, tried in order: ccomp ("said that …"), xcomp ("vowed to
     …"), dobj ("criticized the plan", "called him a liar")."""
+
+
+SOURCE_PHRASE_CUE = SpeechCue("in", "ADP", "belief", 0.5, ())
 
 
 @dataclass(frozen=True)
@@ -185,6 +197,10 @@ class StatementExtractor:
     def cue_of(self, token: Token) -> SpeechCue | None:
         if token.lower_ == "according" and token.i + 1 < len(self.tokens) and self.tokens[token.i + 1].lower_ == "to":
             return self.cues.get(("according to", "ADP"))
+        if token.lower_ in ("in", "for") and token.dep_ == "prep" and token.head.dep_ == "ROOT" and token.i < token.head.i:
+            objects = [c for c in token.children if c.dep_ == "pobj"]
+            if objects and (objects[0].lemma_.lower() in SOURCE_NOUNS or token.lower_ == "for" and objects[0].pos_ == "PROPN"):
+                return SOURCE_PHRASE_CUE
         if token.pos_ == "NOUN":
             return self.cues.get((token.lemma_.lower(), "NOUN"))
         if token.pos_ != "VERB":
@@ -222,6 +238,11 @@ class StatementExtractor:
             chosen = on_head[0] if on_head else (not_modifiers or mentions)[-1]
         if chosen is None:
             head = self._syntactic_head(tokens)
+            if len(tokens) == 1 and head.lower_ == "you":
+                return Speaker(None, None, None, "unresolved", "person")  # "Do you think …": the one addressed
+            if head.lower_ in ("those", "these") and any(c.dep_ in ("acl", "relcl") for c in head.children):
+                return Speaker(None, _tidy(" ".join(t.text for t in tokens)), None, "nominal", "group",
+                               phrase=self._speaker_phrase(tokens, head))  # "those surveyed said"
             if head.pos_ not in ("NOUN", "PROPN", "NUM") and not _quantifier_subject(head):
                 return None  # "About 4 in 10 say", "Most believe", "Someone called it": groups, not names
             text = " ".join(t.text for t in tokens if t.lower_ not in DETERMINERS or t.i != tokens[0].i)
@@ -590,6 +611,8 @@ class StatementExtractor:
                 continue
             if cue.lemma == "according to":
                 st = self._according_to(token, cue)
+            elif cue.pos == "ADP":
+                st = self._source_phrase(token, cue)
             elif cue.pos == "NOUN":
                 st = self._noun_statement(token, cue)
             else:
@@ -610,11 +633,18 @@ class StatementExtractor:
                 found = [c for c in children if c.dep_ == relation]
             if not found:
                 continue
-            comp = found[0]
+            # "Most voters say A; 26 percent say B": the parser may hang the clause before the cue on it
+            # too; what the cue reports is the clause after it, when there is one.
+            comp = next((c for c in found if c.i > token.i), found[0])
+            if relation == "dobj" and self._reports_own_content(comp):
+                return []  # "repeated her call for a ban": the speech noun and its phrase say what was said
             if relation == "dobj" or relation.startswith("prep:"):
-                predicated = [c for c in children if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp")]
-                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0 and not predicated:
-                    return []  # "said it", "denied this": nothing said to report ("called it a farce" is)
+                predicated = [c for c in children if c.i > comp.i and (c.dep_ in ("oprd", "xcomp", "ccomp")
+                              or c.dep_ == "prep" and c.lower_ in OBJECT_PREPOSITIONS)]
+                if comp.pos_ == "PRON" and comp.n_lefts + comp.n_rights == 0 and not predicated \
+                        and not (cue.cue_type == "stance" and comp.lower_ in STANCE_TARGET_PRONOUNS):
+                    return []  # "said it", "denied this": nothing said to report ("called it a farce",
+                    # "criticized him for X" are); a stance's target is one ("opposed him", "resist them")
                 # "called him a liar", "described X as Y", "accused X of Y": the object and what follows it.
                 end = max([comp.right_edge.i] + [c.right_edge.i for c in children
                                                   if c.i > comp.i and c.dep_ in ("oprd", "xcomp", "ccomp", "prep", "advmod")
@@ -632,6 +662,15 @@ class StatementExtractor:
                 content += self._reported_conjunct(token, comp)
             return sorted(content, key=lambda t: t.i)
         return []
+
+    def _reports_own_content(self, noun: Token) -> bool:
+        """A speech or stance noun with a possessive holder and its own complement ("her call for a ban",
+        "his view that …") is a statement of its own."""
+        cue = self.cue_of(noun) if noun.pos_ == "NOUN" else None
+        if cue is None or not any(c.dep_ == "poss" for c in noun.children):
+            return False
+        return any(c.dep_ == "prep" and c.lower_ == relation[5:] if relation.startswith("prep:") else c.dep_ == relation
+                   for relation in cue.complements for c in noun.rights)
 
     def _reported_conjunct(self, cue: Token, comp: Token) -> list[Token]:
         """"Reid said Sanders has been X, and Democrats would need to Y": a clause with a subject of its
@@ -759,9 +798,15 @@ class StatementExtractor:
             if reporter is not None:
                 # "She said her father would do the same, saying that …": the one reporting says it too.
                 subject_head, subjects = reporter, [c for c in reporter.children if c.dep_ == "nsubj"]
-            while not subjects and subject_head.dep_ in ("advcl", "xcomp", "conj", "acl") and subject_head.head.pos_ in ("VERB", "AUX") \
-                    and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
-                subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
+            while not subjects:
+                if subject_head.dep_ in ("advcl", "xcomp", "conj", "acl") and subject_head.head.pos_ in ("VERB", "AUX") \
+                        and not (subject_head.tag_ == "VBN" and subject_head.dep_ in ("advcl", "acl")):  # "Asked about X, Y said": Y did not ask
+                    subject_head = subject_head.head  # "X criticised Y, saying …", "X wants to …"
+                elif subject_head.dep_ == "pcomp" and subject_head.tag_ == "VBG" and subject_head.head.lower_ in SUBJECT_GERUND_PREPOSITIONS \
+                        and subject_head.head.head.pos_ in ("VERB", "AUX"):
+                    subject_head = subject_head.head.head  # "X framed the race by portraying Y as Z"
+                else:
+                    break
                 subjects = [c for c in subject_head.children if c.dep_ in ("nsubj",)]
             if subjects:
                 region = [t for t in self._subject_phrase(subject_head, subjects[0]) if t.i not in content_ids]
@@ -960,6 +1005,37 @@ class StatementExtractor:
             ))
         return statements
 
+    def _source_phrase(self, token: Token, cue: SpeechCue) -> Statement | None:
+        """"In their view, Democrats could pick off …", "In a CBS News poll, she led …", "For Jonathan Chait,
+        X is …": a phrase before the main clause naming whose view or which poll it is makes the clause
+        theirs, unless the clause has a cue of its own ("In a statement, X said …")."""
+        verb = token.head
+        if self.cue_of(verb) is not None or any(self.cue_of(t) is not None for t in verb.children if t.dep_ in ("ccomp", "conj")):
+            return None
+        source = [c for c in token.children if c.dep_ == "pobj"][0]
+        if not any(c.dep_ == "nsubj" for c in verb.children):
+            return None
+        phrase = {t.i for t in token.subtree}
+        content = [t for t in verb.subtree if t.i not in phrase and not t.is_space]
+        while content and content[0].is_punct:
+            content = content[1:]
+        while content and content[-1].is_punct and content[-1].text not in QUOTE_TOKENS:
+            content = content[:-1]
+        words = [t for t in content if not t.is_punct]
+        if len(words) < 3 or sum(self.claimed[t.i] for t in words) * 2 > len(words):
+            return None
+        owners = [c for c in source.children if c.dep_ == "poss"]
+        if owners and len(list(owners[0].subtree)) == 1 and owners[0].lower_ in POSSESSIVE_PRONOUNS:
+            holder = owners[0]
+            speaker = Speaker(None, holder.text, None, "pronoun", PRONOUN_SPEAKERS[POSSESSIVE_PRONOUNS[holder.lower_]],
+                              phrase=holder.text)
+        else:
+            holder_tokens = [t for t in owners[0].subtree if t.dep_ != "case"] if owners else list(source.subtree)
+            speaker = self.speaker_from_tokens(holder_tokens, token.idx)
+        if speaker is None:
+            return None
+        return self._reported_statement(token, cue, content, speaker, token.lower_, None, strip_marks=False)
+
     def _according_to(self, token: Token, cue: SpeechCue) -> Statement | None:
         to = self.tokens[token.i + 1]
         objects = [c for c in to.children if c.dep_ == "pobj"]
@@ -990,15 +1066,22 @@ def _quantifier_subject(token: Token) -> bool:
 
 PARTITIVE_PEOPLE = frozenset("people public majority minority number half third quarter share percent group crowd "
                              "official officials voters".split())
+# Sides, camps and the documents they state positions in: they hold a stance as a person does. Bodies
+# that decide ("the council approved the budget") are left out: what they approve is an act, not a stance.
+HOLDER_NOUNS = frozenset("campaign team party union foundation side woman man candidate delegate rival critic ally "
+                         "friend host report lawsuit filing poll survey".split())
 AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
 
 
 def _people_noun(head: Token) -> bool:
     """A nominal speaker that is people ("senators", "critics", "a majority of voters", "6 in 10"), not a
-    thing ("the plan", "the new data"): a partitive or an agent noun (-er, -or, -ist, -ian, -ant, -ent)."""
+    thing ("the plan", "the new data"): a partitive, a body of people or its document ("the campaign", "the
+    lawsuit"), something named ("the F.B.I.", "the Clinton Foundation"), or an agent noun (-er, -or, -ist,
+    -ian, -ant, -ent)."""
     lemma = head.lemma_.lower()
-    return head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
-        or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
+    named = head.pos_ == "PROPN" or any(c.dep_ in ("compound", "poss") and c.pos_ == "PROPN" for c in head.children)
+    return named or head.pos_ == "NUM" or _quantifier_subject(head) or lemma in PARTITIVE_PEOPLE \
+        or lemma in HOLDER_NOUNS or head.pos_ == "NOUN" and lemma.endswith(AGENT_SUFFIXES) and len(lemma) > 4
 
 
 def _purpose_infinitive(verb: Token) -> bool:
