@@ -59,6 +59,8 @@ ACLED_EVENT_TYPE_OF = {
                      "Non-violent transfer of territory", "Other"], "Strategic developments"),
 }
 """ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
+PERSON_HARM_MODES = frozenset(["kill", "assassinate", "firearms", "abduct", "arrest", "primitive", "sexual", "capture"])
+"""Event modes whose object is a person more often than a place ("Zeevi was shot", "Ocalan was captured")."""
 PLACED_BY_TARGET = frozenset(["ASSAULT", "COERCE", "PROTEST", "MOBILIZE"])
 CONDUCT_VERBS = frozenset(
     "continue begin start launch resume renew conduct stage mount wage intensify escalate expand end initiate "
@@ -92,6 +94,11 @@ class TriggerRule:
     @property
     def specificity(self) -> int:
         return (self.particle is not None) + bool(self.object_lemmas)
+
+    @property
+    def harms_people(self) -> bool:
+        """Killing, shooting, abducting, arresting, capturing: what the verb is done to is usually a person."""
+        return self.event_mode in PERSON_HARM_MODES or self.lemma in ("injure", "wound")
 
     @property
     def takes_territory(self) -> bool:
@@ -661,7 +668,8 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
                            for i in range(m.token_start, m.token_end))
         states = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type == "state"
                            for i in range(m.token_start, m.token_end))
-        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups, states)
+        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups, states,
+                                  harms_people=rule.harms_people)
         if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
@@ -793,6 +801,9 @@ def place_candidates(sentence: Span, is_place: Callable[[str], bool] | None = No
             if (token.ent_type_ in ("PERSON", "ORG") and not (is_place is not None and is_place(_entity_span(token).text))) \
                     or not (token.pos_ == "PROPN" or _place_noun(token)):
                 continue  # "shot Oudeh" (but "bombed Halabja", a known town tagged PERSON)
+            if token.dep_ == "npadvmod" and token.ent_type_ not in ("GPE", "LOC") and not _place_noun(token) \
+                    and not (is_place is not None and is_place(_entity_span(token).text)):
+                continue  # "riding his bike Easter Sunday", "long live coca": a bare modifier is a place only if named as one
         elif token.dep_ == "appos" and token.pos_ == "PROPN" and _place_noun(token.head):
             found.append(_entity_span(token))  # "outside the regional capital, Grozny"
             continue
@@ -847,14 +858,17 @@ def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
 
 
 def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], places: "PlaceResolver | None" = None,
-                       group_tokens: frozenset[int] = frozenset(), state_tokens: frozenset[int] = frozenset()) -> Span | None:
+                       group_tokens: frozenset[int] = frozenset(), state_tokens: frozenset[int] = frozenset(),
+                       harms_people: bool = False) -> Span | None:
     """The place named closest to the trigger in the parse (ties: a town the gazetteer knows,
     then closest in the text).
 
     A sentence can name many places (where the reporter is, where an actor is from, where the
     event happened); the event's own place is the one its clause governs most directly. Places
     that are the event's source or target actor are not its location, and names of groups and
-    people (``group_tokens``: "the Syrian Arab Army's checkpoints") are a last resort.
+    people (``group_tokens``: "the Syrian Arab Army's checkpoints") are a last resort. When the
+    event ``harms_people``, a bare name it is done to that the gazetteer does not know is its
+    victim, whatever the tagger calls it ("Ocalan was captured and imprisoned in Turkey").
     """
     is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
     candidates = [span for span in place_candidates(sentence, is_place) if not (
@@ -874,11 +888,12 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
             and not _names_a_settlement(span, group_tokens) else 0
         if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
             group = 2  # "the US military base in Habbaniya": whose base, not where
-        if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and root.ent_type_ not in ("GPE", "LOC", "FAC") \
-                and not _place_noun(root):
-            group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to
+        if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and not _place_noun(root) \
+                and (root.ent_type_ not in ("GPE", "LOC", "FAC")
+                     or (harms_people and root.ent_type_ != "LOC" and is_place is not None and not is_place(_place_text(span)))):
+            group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to (small taggers call him a GPE)
         key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
-               + _naming_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
+               + _naming_penalty(span, candidates, places) + _site_in_town_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
@@ -937,6 +952,22 @@ def _naming_penalty(span: Span, candidates: list[Span], places: "PlaceResolver |
         if noun.lemma_.lower() in CITY_NOUNS:
             return 1
         return 1 if _large_place(span, places) and not any(_large_place(c, places) for c in ofs) else 0
+    return 0
+
+
+def _site_in_town_penalty(span: Span, candidates: list[Span], places: "PlaceResolver | None") -> int:
+    """ "Highland Hospital in Oakland", "the Temple of Heaven in downtown Beijing": a building or
+    site named with the town it is "in" is a detail; news places the event in the town."""
+    root = span.root
+    head = _phrase_head(root)
+    if not (head.lemma_.lower() in SITE_NOUNS or (root.ent_type_ == "FAC" and head.i == root.i)):
+        return 0
+    inside = {t.i for t in head.subtree} - {t.i for t in span}
+    for other in candidates:
+        container = other.root
+        if container.i in inside and container.dep_ == "pobj" and container.head.lower_ in ("in", "at") \
+                and _phrase_head(container).lemma_.lower() not in SITE_NOUNS and _familiarity(other, places) != 2:
+            return 2
     return 0
 
 
