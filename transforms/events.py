@@ -892,6 +892,9 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
                 and (root.ent_type_ not in ("GPE", "LOC", "FAC")
                      or (harms_people and root.ent_type_ != "LOC" and is_place is not None and not is_place(_place_text(span)))):
             group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to (small taggers call him a GPE)
+        if root.dep_ == "dobj" and root.head.i != trigger.i and root.head.i not in {c.i for c in trigger.conjuncts} \
+                and _phrase_head(root).i == root.i:
+            group = max(group, 2)  # "captured a transformer in western Congo, pitching Kinshasa into darkness": another act's object
         key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
                + _naming_penalty(span, candidates, places) + _site_in_town_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
         if best_key is None or key < best_key:
