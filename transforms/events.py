@@ -881,6 +881,8 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
             and span.root.head.i != trigger.i)
     )]  # "Moscow's aerial backing": whose, not where; "the source told Xinhua": a known town's name
     # tagged as a person or organisation is a place only as the trigger's own object ("bombed Halabja")
+    if not candidates:
+        candidates = _home_towns(sentence, places)
     best, best_key = None, None
     for span in candidates:
         root = span.root
@@ -900,6 +902,22 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _home_towns(sentence: Span, places: "PlaceResolver | None") -> list[Span]:
+    """Towns named only as whose someone is ("Dallas police shot", "a Tampa woman shot", "Moscow
+    education chief Lyubov Kezina"): with no other place named, a local actor acts in its town.
+    A country so named is a nationality ("U.S. special forces"), not a place."""
+    if places is None:
+        return []
+    found = []
+    for ent in sentence.ents:
+        if ent.label_ != "GPE" or ent.root.dep_ not in ("compound", "poss", "nmod", "amod") or ent.root.head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        place = places.gazetteer.lookup(_place_text(ent), places.context, fuzzy=False)
+        if place is not None and not place.is_country:
+            found.append(ent)
+    return found
 
 
 def _first_conjunct(token: Token) -> Token:
