@@ -25,6 +25,9 @@ INTENT_HEADS = frozenset(
     "propose consider offer try attempt decide agree refuse".split()
 )
 LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within", "through", "along", "beside", "behind"])
+MOTION_PREPOSITIONS = frozenset(["from", "to", "toward", "towards"])
+"""Where a move starts or ends ("withdrew from Kafr Nabuda", "marched to Trafalgar Square"): a
+place of the event when no locative phrase names one."""
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
 CITY_NOUNS = frozenset("town city village capital port hamlet settlement municipality commune camp".split())
@@ -794,7 +797,8 @@ def place_candidates(sentence: Span, is_place: Callable[[str], bool] | None = No
             placed_noun = _place_noun(noun) and (
                 noun.dep_ in ("dobj", "nsubjpass", "npadvmod", "appos", "conj", "nsubj")
                 or (noun.dep_ == "pobj" and noun.head.lower_ in LOCATION_PREPOSITIONS | {"of"}))
-            if not (prep in LOCATION_PREPOSITIONS or (prep == "of" and placed_noun)):
+            moved = prep in MOTION_PREPOSITIONS and noun.pos_ == "VERB" and token.pos_ == "PROPN"
+            if not (prep in LOCATION_PREPOSITIONS or (prep == "of" and placed_noun) or moved):
                 continue  # "100 km from the town of Qaim": a reference point, not the place
         elif token.dep_ in ("dobj", "nsubjpass", "npadvmod"):
             # "attacked Damboa town", "patrolled Harare": the object is the place itself.
@@ -876,6 +880,8 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         or _first_conjunct(span.root).dep_ == "nsubj"  # a place doing something is an actor there ("the US and Britain patrolled")
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
         or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
+        or (span.root.dep_ == "pobj" and span.root.head.lower_ in MOTION_PREPOSITIONS and any(t.i in group_tokens for t in span))
+        # "captured buildings from Ajnad Al-Sham": whom from, not where from
         or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
         or (span.root.dep_ in ("dobj", "nsubjpass", "npadvmod") and span.root.ent_type_ in ("PERSON", "ORG")
             and span.root.head.i != trigger.i)
