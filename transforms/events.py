@@ -573,7 +573,7 @@ def extract_events(
         if _is_heading(sentence):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
-            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD":
+            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD" and not _after_be(token):
                 continue  # "US-backed", "rebel-held": a description, not a report of an event
             if token.dep_ == "compound" and token.head.lemma_.lower() in ARMED_NOUNS | EQUIPMENT_NOUNS:
                 continue  # "riot police", "riot gear": a kind of force, not an event
@@ -587,6 +587,12 @@ def extract_events(
                 e.event_noun = event_noun
             events.extend(built)
     return refine_acled(_drop_nested_duplicates(events), actors)
+
+
+def _after_be(token: Token) -> bool:
+    """ "Troops have been patrolling Nablus": a participle right after a form of "be" is a verb
+    however the parser attached it."""
+    return token.i > 0 and token.doc[token.i - 1].lemma_.lower() == "be" and token.tag_ == "VBG"
 
 
 def _light_verb_rule(token: Token, lexicon: EventLexicon) -> tuple[TriggerRule, Token] | None:
@@ -603,6 +609,9 @@ def _light_verb_rule(token: Token, lexicon: EventLexicon) -> tuple[TriggerRule, 
         arguments += [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
     if lemma == "be" and any(c.dep_ == "expl" for c in token.children):
         arguments += [c for c in token.children if c.dep_ in ("attr", "nsubj")]  # "there was an attack"
+    # "Dozens of airstrikes hit Aleppo": a quantity reports what it is made of.
+    arguments += [x for a in arguments if a.lemma_.lower() in QUANTITY_NOUNS or a.pos_ == "NUM"
+                  for c in a.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj"]
     for noun in arguments:
         if noun.pos_ == "NOUN":
             rule = lexicon.match(noun)
