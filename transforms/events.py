@@ -1132,18 +1132,28 @@ def _finite_acl(verb: Token) -> bool:
 
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
     """A noun trigger that is the object of a verb trigger of the same type is the same event."""
-    verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
+    def reported(e: Event) -> list[Token]:
+        return _objects_and_subject(e.trigger) + ([e.event_noun] if e.event_noun is not None else [])
+    verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in reported(e)}
     noun_triggers = {(e.rule.event_type, e.trigger.i) for e in events if e.trigger.pos_ == "NOUN"}
-    verb_sub_type = {o.i: e.acled_sub_event_type for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
+    verb_sub_type = {o.i: e.acled_sub_event_type for e in events if e.trigger.pos_ == "VERB" for o in reported(e)}
     finite_verb_heads = {(e.rule.event_type, e.trigger.head.i) for e in events if e.trigger.pos_ == "VERB" and _finite_acl(e.trigger)}
+    restating = {e.trigger.head.i: e for e in events if e.trigger.pos_ == "VERB" and e.trigger.dep_ in ("acl", "relcl")
+                 and (e.rule.event_type, e.trigger.head.i) in noun_triggers and not _finite_acl(e.trigger)
+                 and e.trigger.tag_ != "VB"}  # "an attack to capture the positions": a purpose, not the attack
+    folded: set[int] = set()
     kept = []
     for e in events:
         if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects \
                 and not (e.acled_sub_event_type in MEANS_SUB_TYPES and verb_sub_type.get(e.trigger.i) != e.acled_sub_event_type):
             continue  # "launched attacks": the verb's event already says it (but "killed in an airstrike" says how)
+        if e.trigger.pos_ == "NOUN" and restating.get(e.trigger.i) is not None and restating[e.trigger.i].rule.event_type == e.rule.event_type:
+            _fold_noun_into_verb(e, restating[e.trigger.i])
+            folded.add(e.trigger.i)
+            continue  # "an attack that targeted …", "airstrikes targeting …": one event, reported by the verb
         if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers \
-                and not _finite_acl(e.trigger):
-            continue  # "airstrikes targeting …": the noun's event already says it
+                and not _finite_acl(e.trigger) and e.trigger.head.i not in folded:
+            continue  # "an attack to capture …", "launched an attack that targeted …": another trigger already says it
         if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in finite_verb_heads \
                 and not e.acled_sub_event_type in MEANS_SUB_TYPES:
             continue  # "a car bomb detonated …" parsed as a modifier: the verb reports it
@@ -1151,6 +1161,22 @@ def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
             continue  # "more support", "the criticism": a word, not a report of who did what to whom
         kept.append(e)
     return kept
+
+
+def _fold_noun_into_verb(noun: Event, verb: Event) -> None:
+    """The verb of a clause describing an event noun reports that event, like a verb of doing
+    ("launched an attack"): the noun types it when its rule is the surer one, and gives what
+    the verb does not say (its source, target and place)."""
+    verb.event_noun = noun.trigger
+    if noun.rule.confidence >= verb.rule.confidence:
+        verb.rule, verb.plover, verb.acled_sub_event_type = noun.rule, noun.plover, noun.acled_sub_event_type
+    verb.confidence = max(verb.confidence, noun.confidence)
+    if verb.source is None and noun.source is not None:
+        verb.source, verb.sources = noun.source, noun.sources
+    if verb.target is None and noun.target is not None:
+        verb.target, verb.targets = noun.target, noun.targets
+    if verb.location_text is None and noun.location_text is not None:
+        verb.location, verb.location_text, verb.place_tokens = noun.location, noun.location_text, noun.place_tokens
 
 
 # --- ACLED sub-event types from context -------------------------------------------------------
