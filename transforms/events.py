@@ -1027,8 +1027,8 @@ def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
     role = _first_conjunct(root)
     if role.dep_ == "pobj" and head.i == root.i and role.head.lower_ not in LOCATION_PREPOSITIONS:
         return 2  # "from Marin County", "shifted to Guantanamo Bay", "between Moscow and Washington": not where it happened
-    if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP"):
-        return 2  # "the KNU headquarters at Manerplaw": whose headquarters, not where
+    if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP") and root.dep_ == "poss":
+        return 2  # "the KNU's headquarters at Manerplaw": whose headquarters, not where
     if head.lemma_.lower() in SITE_NOUNS and (not known or root.ent_type_ in ("ORG", "PERSON")):
         return 1
     if head.lemma_.lower() in SITE_NOUNS and root.dep_ != "poss" and places is not None \
