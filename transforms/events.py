@@ -573,7 +573,8 @@ def extract_events(
         if _is_heading(sentence):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
-            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD" and not _after_be(token):
+            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD" and not _after_be(token) \
+                    and sentence.root.pos_ in ("VERB", "AUX"):
                 continue  # "US-backed", "rebel-held": a description, not a report of an event
             if token.dep_ == "compound" and token.head.lemma_.lower() in ARMED_NOUNS | EQUIPMENT_NOUNS:
                 continue  # "riot police", "riot gear": a kind of force, not an event
@@ -590,6 +591,8 @@ def extract_events(
 
 
 def _after_be(token: Token) -> bool:
+    # (A sentence whose root is a noun has no main verb but the participle: "Russian forces on
+    # Friday captured Shali" parsed as forces … captured-Shali.)
     """ "Troops have been patrolling Nablus": a participle right after a form of "be" is a verb
     however the parser attached it."""
     return token.i > 0 and token.doc[token.i - 1].lemma_.lower() == "be" and token.tag_ == "VBG"
