@@ -255,6 +255,8 @@ PLACEMENT_CASES = {
         "Dozens of airstrikes hit Idlib on Monday.", "hit", "Idlib"),
     "a participle after 'be' is a verb however it is attached": (
         "Thousands of police officers in Ohio are patrolling crowded markets.", "patrolling", "Ohio"),
+    "in a sentence without a main verb, a participle parsed as a modifier is the verb": (
+        "Serb forces on Monday captured Srebrenica, the last enclave held by the Bosnians.", "captured", "Srebrenica"),
     "a relative clause's verb reports the event noun it describes": (
         "Suicide bombings that ripped through a market in Maiduguri killed ten people.", "ripped through", "Maiduguri"),
 }
