@@ -257,6 +257,9 @@ PLACEMENT_CASES = {
         "Thousands of police officers in Ohio are patrolling crowded markets.", "patrolling", "Ohio"),
     "in a sentence without a main verb, a participle parsed as a modifier is the verb": (
         "Serb forces on Monday captured Srebrenica, the last enclave held by the Bosnians.", "captured", "Srebrenica"),
+    "a town's 'capital of' region is its container, not its name": (
+        "Meanwhile, a roadside bomb detonated near a checkpoint in central Tikrit city, the capital of Salahuddin province, "
+        "wounding two soldiers.", "detonated", "Tikrit"),
     "a relative clause's verb reports the event noun it describes": (
         "Suicide bombings that ripped through a market in Maiduguri killed ten people.", "ripped through", "Maiduguri"),
 }

@@ -756,9 +756,10 @@ def _phrase_head(root: Token) -> Token:
     "Baghdad's … district", "town" for "the town of Baiji", else the name itself."""
     if root.dep_ in ("compound", "nmod", "amod", "poss") and _place_noun(root.head):
         return root.head
-    if root.dep_ == "pobj" and root.head.lower_ == "of" and _place_noun(root.head.head):
+    if root.dep_ == "pobj" and root.head.lower_ == "of" and _place_noun(root.head.head) \
+            and not (root.lemma_.lower() in LARGE_REGION_NOUNS and root.head.head.lemma_.lower() in SETTLEMENT_NOUNS):
         return root.head.head
-    return root
+    return root  # (but "the capital of Diyala province": a town's region is its container, not its name)
 
 
 def _place_distance(trigger: Token, root: Token) -> int:
