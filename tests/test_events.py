@@ -239,6 +239,29 @@ PLACEMENT_CASES = {
         "Hundreds of students protested outside the United States Consulate in Sao Paulo on Friday.", "protested", "Sao Paulo"),
     "a conjunct of the subject is an actor like the subject": (
         "The United States and Britain have patrolled the skies over northern Iraq since 1991.", "patrolled", "Iraq"),
+    "the one a harming verb is done to is not its place, whatever the tagger calls the name": (
+        "Kezina was shot in a Moscow hotel Dec. 9.", "shot", "Moscow"),
+    "a building yields to the town it is in": (
+        "A bomb exploded outside the Palace Hotel in Mombasa on Sunday.", "exploded", "Mombasa"),
+    "a bare adverbial name is not a place": (
+        "Gunmen shot dead a shopkeeper near a bus station in central Peshawar, police Lt. Col.", "shot", "Peshawar"),
+    "another act's object is that act's patient": (
+        "Fighters stormed a police post in central Mali, forcing Mopti into a curfew.", "stormed", "Mali"),
+    "with no place named, a town named as whose the actor is": (
+        "Chicago police shot and killed a man on Sunday.", "shot", "Chicago"),
+    "where a move starts is a place": (
+        "Four soldiers were killed before the rebels withdrew from Tal Hamis.", "killed", "Tal Hamis"),
+    "a quantity subject reports what it is made of": (
+        "Dozens of airstrikes hit Idlib on Monday.", "hit", "Idlib"),
+    "a participle after 'be' is a verb however it is attached": (
+        "Thousands of police officers in Ohio are patrolling crowded markets.", "patrolling", "Ohio"),
+    "in a sentence without a main verb, a participle parsed as a modifier is the verb": (
+        "Serb forces on Monday captured Srebrenica, the last enclave held by the Bosnians.", "captured", "Srebrenica"),
+    "a town's 'capital of' region is its container, not its name": (
+        "Meanwhile, a roadside bomb detonated near a checkpoint in central Tikrit city, the capital of Salahuddin province, "
+        "wounding two soldiers.", "detonated", "Tikrit"),
+    "a relative clause's verb reports the event noun it describes": (
+        "Suicide bombings that ripped through a market in Maiduguri killed ten people.", "ripped through", "Maiduguri"),
 }
 
 
@@ -250,6 +273,26 @@ def test_event_is_placed_at_its_own_place(extract_text, sentence, trigger, place
     e = at_trigger[0]
     assert e["location_text"] is not None and place in e["location_text"]
     assert place in rows["text"][e["location_char_start"]:e["location_char_end"]]
+
+
+def test_a_nationality_is_not_a_place(extract_text):
+    e = only(extract_text("U.S. soldiers shot a man on Sunday."), "ASSAULT")
+    assert e["location_text"] is None
+
+
+ONE_EVENT_CASES = {
+    # pattern: (sentence, the one trigger its event is reported at)
+    "a quantity subject and what it is made of are one event": ("Dozens of airstrikes hit Idlib on Monday.", "hit"),
+    "a relative clause's verb and its event noun are one event": (
+        "Suicide bombings that ripped through a market in Maiduguri on Friday.", "ripped through"),
+    "a purpose clause is not the event it describes": (
+        "The rebels' large-scale attack to capture the army positions near the airbase was fended off.", "attack"),
+}
+
+
+@pytest.mark.parametrize("sentence, trigger", ONE_EVENT_CASES.values(), ids=ONE_EVENT_CASES.keys())
+def test_one_event_is_reported_once(extract_text, sentence, trigger):
+    assert [e["trigger"] for e in events(extract_text(sentence), "ASSAULT")] == [trigger]
 
 
 MODALITY_PLACEMENT_CASES = {

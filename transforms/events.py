@@ -25,6 +25,9 @@ INTENT_HEADS = frozenset(
     "propose consider offer try attempt decide agree refuse".split()
 )
 LOCATION_PREPOSITIONS = frozenset(["in", "at", "near", "outside", "around", "across", "inside", "into", "on", "over", "throughout", "within", "through", "along", "beside", "behind"])
+MOTION_PREPOSITIONS = frozenset(["from", "to", "toward", "towards"])
+"""Where a move starts or ends ("withdrew from Kafr Nabuda", "marched to Trafalgar Square"): a
+place of the event when no locative phrase names one."""
 NEAR_NOUNS = frozenset("outskirts outskirt suburb suburbs edge edges vicinity countryside environs periphery near outside".split())
 REGION_NOUNS = frozenset("province governorate region district state county prefecture oblast department area territory".split())
 CITY_NOUNS = frozenset("town city village capital port hamlet settlement municipality commune camp".split())
@@ -59,6 +62,8 @@ ACLED_EVENT_TYPE_OF = {
                      "Non-violent transfer of territory", "Other"], "Strategic developments"),
 }
 """ACLED's 25 sub-event types under their 6 event types, so a row's pair is always consistent."""
+PERSON_HARM_MODES = frozenset(["kill", "assassinate", "firearms", "abduct", "arrest", "primitive", "sexual", "capture"])
+"""Event modes whose object is a person more often than a place ("Zeevi was shot", "Ocalan was captured")."""
 PLACED_BY_TARGET = frozenset(["ASSAULT", "COERCE", "PROTEST", "MOBILIZE"])
 CONDUCT_VERBS = frozenset(
     "continue begin start launch resume renew conduct stage mount wage intensify escalate expand end initiate "
@@ -92,6 +97,11 @@ class TriggerRule:
     @property
     def specificity(self) -> int:
         return (self.particle is not None) + bool(self.object_lemmas)
+
+    @property
+    def harms_people(self) -> bool:
+        """Killing, shooting, abducting, arresting, capturing: what the verb is done to is usually a person."""
+        return self.event_mode in PERSON_HARM_MODES or self.lemma in ("injure", "wound")
 
     @property
     def takes_territory(self) -> bool:
@@ -563,7 +573,8 @@ def extract_events(
         if _is_heading(sentence, text):
             continue  # headings, captions and sign-offs are not reports of events
         for token in sentence:
-            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD":
+            if token.dep_ == "amod" and token.pos_ == "VERB" and token.tag_ != "VBD" and not _after_be(token) \
+                    and sentence.root.pos_ in ("VERB", "AUX"):
                 continue  # "US-backed", "rebel-held": a description, not a report of an event
             if token.dep_ == "compound" and token.head.lemma_.lower() in ARMED_NOUNS | EQUIPMENT_NOUNS:
                 continue  # "riot police", "riot gear": a kind of force, not an event
@@ -577,6 +588,14 @@ def extract_events(
                 e.event_noun = event_noun
             events.extend(built)
     return refine_acled(_drop_nested_duplicates(events), actors)
+
+
+def _after_be(token: Token) -> bool:
+    # (A sentence whose root is a noun has no main verb but the participle: "Russian forces on
+    # Friday captured Shali" parsed as forces … captured-Shali.)
+    """ "Troops have been patrolling Nablus": a participle right after a form of "be" is a verb
+    however the parser attached it."""
+    return token.i > 0 and token.doc[token.i - 1].lemma_.lower() == "be" and token.tag_ == "VBG"
 
 
 def _light_verb_rule(token: Token, lexicon: EventLexicon) -> tuple[TriggerRule, Token] | None:
@@ -593,6 +612,9 @@ def _light_verb_rule(token: Token, lexicon: EventLexicon) -> tuple[TriggerRule, 
         arguments += [c for c in token.children if c.dep_ in ("nsubj", "nsubjpass")]
     if lemma == "be" and any(c.dep_ == "expl" for c in token.children):
         arguments += [c for c in token.children if c.dep_ in ("attr", "nsubj")]  # "there was an attack"
+    # "Dozens of airstrikes hit Aleppo": a quantity reports what it is made of.
+    arguments += [x for a in arguments if a.lemma_.lower() in QUANTITY_NOUNS or a.pos_ == "NUM"
+                  for c in a.children if c.dep_ == "prep" and c.lower_ == "of" for x in c.children if x.dep_ == "pobj"]
     for noun in arguments:
         if noun.pos_ == "NOUN":
             rule = lexicon.match(noun)
@@ -661,7 +683,8 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
                            for i in range(m.token_start, m.token_end))
         states = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type == "state"
                            for i in range(m.token_start, m.token_end))
-        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups, states)
+        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups, states,
+                                  harms_people=rule.harms_people)
         if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
@@ -733,9 +756,10 @@ def _phrase_head(root: Token) -> Token:
     "Baghdad's … district", "town" for "the town of Baiji", else the name itself."""
     if root.dep_ in ("compound", "nmod", "amod", "poss") and _place_noun(root.head):
         return root.head
-    if root.dep_ == "pobj" and root.head.lower_ == "of" and _place_noun(root.head.head):
+    if root.dep_ == "pobj" and root.head.lower_ == "of" and _place_noun(root.head.head) \
+            and not (root.lemma_.lower() in LARGE_REGION_NOUNS and root.head.head.lemma_.lower() in SETTLEMENT_NOUNS):
         return root.head.head
-    return root
+    return root  # (but "the capital of Diyala province": a town's region is its container, not its name)
 
 
 def _place_distance(trigger: Token, root: Token) -> int:
@@ -786,13 +810,17 @@ def place_candidates(sentence: Span, is_place: Callable[[str], bool] | None = No
             placed_noun = _place_noun(noun) and (
                 noun.dep_ in ("dobj", "nsubjpass", "npadvmod", "appos", "conj", "nsubj")
                 or (noun.dep_ == "pobj" and noun.head.lower_ in LOCATION_PREPOSITIONS | {"of"}))
-            if not (prep in LOCATION_PREPOSITIONS or (prep == "of" and placed_noun)):
+            moved = prep in MOTION_PREPOSITIONS and noun.pos_ == "VERB" and token.pos_ == "PROPN"
+            if not (prep in LOCATION_PREPOSITIONS or (prep == "of" and placed_noun) or moved):
                 continue  # "100 km from the town of Qaim": a reference point, not the place
         elif token.dep_ in ("dobj", "nsubjpass", "npadvmod"):
             # "attacked Damboa town", "patrolled Harare": the object is the place itself.
             if (token.ent_type_ in ("PERSON", "ORG") and not (is_place is not None and is_place(_entity_span(token).text))) \
                     or not (token.pos_ == "PROPN" or _place_noun(token)):
                 continue  # "shot Oudeh" (but "bombed Halabja", a known town tagged PERSON)
+            if token.dep_ == "npadvmod" and token.ent_type_ not in ("GPE", "LOC") and not _place_noun(token) \
+                    and not (is_place is not None and is_place(_entity_span(token).text)):
+                continue  # "riding his bike Easter Sunday", "long live coca": a bare modifier is a place only if named as one
         elif token.dep_ == "appos" and token.pos_ == "PROPN" and _place_noun(token.head):
             found.append(_entity_span(token))  # "outside the regional capital, Grozny"
             continue
@@ -847,14 +875,17 @@ def _coarseness(span: Span, places: "PlaceResolver | None" = None) -> int:
 
 
 def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], places: "PlaceResolver | None" = None,
-                       group_tokens: frozenset[int] = frozenset(), state_tokens: frozenset[int] = frozenset()) -> Span | None:
+                       group_tokens: frozenset[int] = frozenset(), state_tokens: frozenset[int] = frozenset(),
+                       harms_people: bool = False) -> Span | None:
     """The place named closest to the trigger in the parse (ties: a town the gazetteer knows,
     then closest in the text).
 
     A sentence can name many places (where the reporter is, where an actor is from, where the
     event happened); the event's own place is the one its clause governs most directly. Places
     that are the event's source or target actor are not its location, and names of groups and
-    people (``group_tokens``: "the Syrian Arab Army's checkpoints") are a last resort.
+    people (``group_tokens``: "the Syrian Arab Army's checkpoints") are a last resort. When the
+    event ``harms_people``, a bare name it is done to that the gazetteer does not know is its
+    victim, whatever the tagger calls it ("Ocalan was captured and imprisoned in Turkey").
     """
     is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
     candidates = [span for span in place_candidates(sentence, is_place) if not (
@@ -862,11 +893,15 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         or _first_conjunct(span.root).dep_ == "nsubj"  # a place doing something is an actor there ("the US and Britain patrolled")
         or span.root.pos_ not in ("PROPN", "NOUN") or span.root.like_num
         or (span.root.dep_ == "npadvmod" and span.root.head.dep_ == "amod")  # "US-led forces": who led them
+        or (span.root.dep_ == "pobj" and span.root.head.lower_ in MOTION_PREPOSITIONS and any(t.i in group_tokens for t in span))
+        # "captured buildings from Ajnad Al-Sham": whom from, not where from
         or (span.root.dep_ == "poss" and not _place_noun(span.root.head) and span.root.head.ent_type_ not in ("GPE", "LOC", "FAC"))
         or (span.root.dep_ in ("dobj", "nsubjpass", "npadvmod") and span.root.ent_type_ in ("PERSON", "ORG")
             and span.root.head.i != trigger.i)
     )]  # "Moscow's aerial backing": whose, not where; "the source told Xinhua": a known town's name
     # tagged as a person or organisation is a place only as the trigger's own object ("bombed Halabja")
+    if not candidates:
+        candidates = _home_towns(sentence, places)
     best, best_key = None, None
     for span in candidates:
         root = span.root
@@ -874,14 +909,34 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
             and not _names_a_settlement(span, group_tokens) else 0
         if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
             group = 2  # "the US military base in Habbaniya": whose base, not where
-        if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and root.ent_type_ not in ("GPE", "LOC", "FAC") \
-                and not _place_noun(root):
-            group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to
+        if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and not _place_noun(root) \
+                and (root.ent_type_ not in ("GPE", "LOC", "FAC")
+                     or (harms_people and root.ent_type_ != "LOC" and is_place is not None and not is_place(_place_text(span)))):
+            group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to (small taggers call him a GPE)
+        if root.dep_ == "dobj" and root.head.i != trigger.i and root.head.i not in {c.i for c in trigger.conjuncts} \
+                and _phrase_head(root).i == root.i:
+            group = max(group, 2)  # "captured a transformer in western Congo, pitching Kinshasa into darkness": another act's object
         key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
-               + _naming_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
+               + _naming_penalty(span, candidates, places) + _site_in_town_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _home_towns(sentence: Span, places: "PlaceResolver | None") -> list[Span]:
+    """Towns named only as whose someone is ("Dallas police shot", "a Tampa woman shot", "Moscow
+    education chief Lyubov Kezina"): with no other place named, a local actor acts in its town.
+    A country so named is a nationality ("U.S. special forces"), not a place."""
+    if places is None:
+        return []
+    found = []
+    for ent in sentence.ents:
+        if ent.label_ != "GPE" or ent.root.dep_ not in ("compound", "poss", "nmod", "amod") or ent.root.head.pos_ not in ("NOUN", "PROPN"):
+            continue
+        place = places.gazetteer.lookup(_place_text(ent), places.context, fuzzy=False)
+        if place is not None and not place.is_country:
+            found.append(ent)
+    return found
 
 
 def _first_conjunct(token: Token) -> Token:
@@ -940,6 +995,22 @@ def _naming_penalty(span: Span, candidates: list[Span], places: "PlaceResolver |
     return 0
 
 
+def _site_in_town_penalty(span: Span, candidates: list[Span], places: "PlaceResolver | None") -> int:
+    """ "Highland Hospital in Oakland", "the Temple of Heaven in downtown Beijing": a building or
+    site named with the town it is "in" is a detail; news places the event in the town."""
+    root = span.root
+    head = _phrase_head(root)
+    if not (head.lemma_.lower() in SITE_NOUNS or (root.ent_type_ == "FAC" and head.i == root.i)):
+        return 0
+    inside = {t.i for t in head.subtree} - {t.i for t in span}
+    for other in candidates:
+        container = other.root
+        if container.i in inside and container.dep_ == "pobj" and container.head.lower_ in ("in", "at") \
+                and _phrase_head(container).lemma_.lower() not in SITE_NOUNS and _familiarity(other, places) != 2:
+            return 2
+    return 0
+
+
 def _familiarity(span: Span, places: "PlaceResolver | None") -> int:
     """Tie-break: a town or city the gazetteer knows (0) before an unknown name (1) or a country (2)."""
     if places is None:
@@ -960,8 +1031,8 @@ def _kind_penalty(span: Span, places: "PlaceResolver | None") -> int:
     role = _first_conjunct(root)
     if role.dep_ == "pobj" and head.i == root.i and role.head.lower_ not in LOCATION_PREPOSITIONS:
         return 2  # "from Marin County", "shifted to Guantanamo Bay", "between Moscow and Washington": not where it happened
-    if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP"):
-        return 2  # "the KNU headquarters at Manerplaw": whose headquarters, not where
+    if head.lemma_.lower() in SITE_NOUNS and root.ent_type_ in ("ORG", "PERSON", "NORP") and root.dep_ == "poss":
+        return 2  # "the KNU's headquarters at Manerplaw": whose headquarters, not where
     if head.lemma_.lower() in SITE_NOUNS and (not known or root.ent_type_ in ("ORG", "PERSON")):
         return 1
     if head.lemma_.lower() in SITE_NOUNS and root.dep_ != "poss" and places is not None \
@@ -1065,18 +1136,28 @@ def _finite_acl(verb: Token) -> bool:
 
 def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
     """A noun trigger that is the object of a verb trigger of the same type is the same event."""
-    verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
+    def reported(e: Event) -> list[Token]:
+        return _objects_and_subject(e.trigger) + ([e.event_noun] if e.event_noun is not None else [])
+    verb_objects = {(e.rule.event_type, o.i) for e in events if e.trigger.pos_ == "VERB" for o in reported(e)}
     noun_triggers = {(e.rule.event_type, e.trigger.i) for e in events if e.trigger.pos_ == "NOUN"}
-    verb_sub_type = {o.i: e.acled_sub_event_type for e in events if e.trigger.pos_ == "VERB" for o in _objects_and_subject(e.trigger)}
+    verb_sub_type = {o.i: e.acled_sub_event_type for e in events if e.trigger.pos_ == "VERB" for o in reported(e)}
     finite_verb_heads = {(e.rule.event_type, e.trigger.head.i) for e in events if e.trigger.pos_ == "VERB" and _finite_acl(e.trigger)}
+    restating = {e.trigger.head.i: e for e in events if e.trigger.pos_ == "VERB" and e.trigger.dep_ in ("acl", "relcl")
+                 and (e.rule.event_type, e.trigger.head.i) in noun_triggers and not _finite_acl(e.trigger)
+                 and e.trigger.tag_ != "VB"}  # "an attack to capture the positions": a purpose, not the attack
+    folded: set[int] = set()
     kept = []
     for e in events:
         if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in verb_objects \
                 and not (e.acled_sub_event_type in MEANS_SUB_TYPES and verb_sub_type.get(e.trigger.i) != e.acled_sub_event_type):
             continue  # "launched attacks": the verb's event already says it (but "killed in an airstrike" says how)
+        if e.trigger.pos_ == "NOUN" and restating.get(e.trigger.i) is not None and restating[e.trigger.i].rule.event_type == e.rule.event_type:
+            _fold_noun_into_verb(e, restating[e.trigger.i])
+            folded.add(e.trigger.i)
+            continue  # "an attack that targeted …", "airstrikes targeting …": one event, reported by the verb
         if e.trigger.dep_ in ("acl", "relcl") and (e.rule.event_type, e.trigger.head.i) in noun_triggers \
-                and not _finite_acl(e.trigger):
-            continue  # "airstrikes targeting …": the noun's event already says it
+                and not _finite_acl(e.trigger) and e.trigger.head.i not in folded:
+            continue  # "an attack to capture …", "launched an attack that targeted …": another trigger already says it
         if e.trigger.pos_ == "NOUN" and (e.rule.event_type, e.trigger.i) in finite_verb_heads \
                 and not e.acled_sub_event_type in MEANS_SUB_TYPES:
             continue  # "a car bomb detonated …" parsed as a modifier: the verb reports it
@@ -1084,6 +1165,22 @@ def _drop_nested_duplicates(events: list[Event]) -> list[Event]:
             continue  # "more support", "the criticism": a word, not a report of who did what to whom
         kept.append(e)
     return kept
+
+
+def _fold_noun_into_verb(noun: Event, verb: Event) -> None:
+    """The verb of a clause describing an event noun reports that event, like a verb of doing
+    ("launched an attack"): the noun types it when its rule is the surer one, and gives what
+    the verb does not say (its source, target and place)."""
+    verb.event_noun = noun.trigger
+    if noun.rule.confidence >= verb.rule.confidence:
+        verb.rule, verb.plover, verb.acled_sub_event_type = noun.rule, noun.plover, noun.acled_sub_event_type
+    verb.confidence = max(verb.confidence, noun.confidence)
+    if verb.source is None and noun.source is not None:
+        verb.source, verb.sources = noun.source, noun.sources
+    if verb.target is None and noun.target is not None:
+        verb.target, verb.targets = noun.target, noun.targets
+    if verb.location_text is None and noun.location_text is not None:
+        verb.location, verb.location_text, verb.place_tokens = noun.location, noun.location_text, noun.place_tokens
 
 
 # --- ACLED sub-event types from context -------------------------------------------------------
