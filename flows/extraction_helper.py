@@ -24,7 +24,7 @@ import subprocess
 import sys
 import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, BinaryIO
 
 from transforms.extract import DocumentForExtraction, Rows
@@ -97,10 +97,11 @@ class ExtractionHelper:
 
 
 def code_sharing_with_helper(items: list[DocumentForExtraction], code_here: Callable[[list[DocumentForExtraction]], list[Rows]],
-                             helper: ExtractionHelper) -> list[Rows]:
-    """Rows of every item, in order: groups of items taken from one queue by this process
-    (``code_here``) and, through a feeding thread, by the helper. A group the helper could not
-    code because it died is coded here; a document's error is raised after both have stopped."""
+                             helper: ExtractionHelper) -> Iterator[Rows]:
+    """Rows of every item, yielded in order as they are ready: groups of items taken from one queue
+    by this process (``code_here``) and, through a feeding thread, by the helper, so that only the
+    few groups coded ahead of the helper's are held at once. A group the helper could not code
+    because it died is coded here; a document's error is raised once the helper has stopped."""
     groups: queue.SimpleQueue[tuple[int, list[DocumentForExtraction]]] = queue.SimpleQueue()
     for start in range(0, len(items), GROUP_SIZE):
         groups.put((start, items[start : start + GROUP_SIZE]))
@@ -130,8 +131,12 @@ def code_sharing_with_helper(items: list[DocumentForExtraction], code_here: Call
 
     feeder = threading.Thread(target=feed_helper, name="extraction-helper-feeder", daemon=True)
     feeder.start()
+    next_start = 0
     try:
         while not stop.is_set():
+            while next_start in coded:
+                yield from coded.pop(next_start)
+                next_start += GROUP_SIZE
             try:
                 start, group = groups.get_nowait()
             except queue.Empty:
@@ -144,7 +149,8 @@ def code_sharing_with_helper(items: list[DocumentForExtraction], code_here: Call
         raise failure[0]
     for start, group in returned:
         coded[start] = code_here(group)
-    return [rows for start in sorted(coded) for rows in coded[start]]
+    for start in sorted(coded):
+        yield from coded.pop(start)
 
 
 _helpers: dict[str, ExtractionHelper] = {}

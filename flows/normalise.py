@@ -17,6 +17,7 @@ In runs with many documents on a machine with a second CPU, an extraction helper
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from datetime import datetime
 
 import pandas as pd
@@ -60,24 +61,28 @@ def extract_rows(documents: list[CleanDocument], settings: Settings, progress=No
     beside this process; the rows are the same either way.
     """
     rows: Rows = {name: [] for name in EXTRACTED_TABLES}
-    if not documents:
-        return rows
-    models = load_models(settings.spacy_model)
-    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in documents]
-    helper = extraction_helper(settings.spacy_model) if with_helper else None
-    if helper is not None:
-        extracted = code_sharing_with_helper(items, lambda group: _code_here(group, models, settings.batch_size), helper)
-        if not helper.alive():  # killed, out of memory, models not loadable there: its share was coded here
-            logging.getLogger(__name__).warning("the extraction helper exited; its documents were coded in this process")
-            forget_extraction_helper(settings.spacy_model)
-    else:
-        extracted = (doc_rows for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size))
-    for doc_rows in extracted:
+    for doc_rows in _coded(documents, settings, with_helper):
         for name, table_rows in doc_rows.items():
             rows[name].extend(table_rows)
         if progress is not None:
             progress()
     return rows
+
+
+def _coded(documents: list[CleanDocument], settings: Settings, with_helper: bool) -> Iterator[Rows]:
+    """Each document's rows, in document order, coded here or shared with the helper."""
+    if not documents:
+        return
+    models = load_models(settings.spacy_model)
+    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in documents]
+    helper = extraction_helper(settings.spacy_model) if with_helper else None
+    if helper is None:
+        yield from (doc_rows for _, doc_rows in extract_documents(items, models, batch_size=settings.batch_size))
+        return
+    yield from code_sharing_with_helper(items, lambda group: _code_here(group, models, settings.batch_size), helper)
+    if not helper.alive():  # killed, out of memory, models not loadable there: its share was coded here
+        logging.getLogger(__name__).warning("the extraction helper exited; its documents were coded in this process")
+        forget_extraction_helper(settings.spacy_model)
 
 
 def _code_here(group: list[DocumentForExtraction], models: ExtractionModels, batch_size: int) -> list[Rows]:
@@ -91,8 +96,19 @@ def rows_to_frames(rows: Rows) -> Frames:
 @task(retries=1, retry_delay_seconds=5, cache_policy=NO_CACHE, task_run_name="normalise chunk of {documents_count} documents")
 def normalise_chunk(documents: list[CleanDocument], settings: Settings, documents_count: int = 0,
                     with_helper: bool = False) -> Frames:
-    """Parse and extract one chunk; pure work, so it can run on any Dask worker."""
-    return rows_to_frames(extract_rows(documents, settings, with_helper=with_helper))
+    """Parse and extract one chunk; pure work, so it can run on any Dask worker. Rows become
+    frames every ``chunk_size`` documents: a frame holds a row in far less memory than a dict."""
+    parts: list[Frames] = []
+    rows: Rows = {name: [] for name in EXTRACTED_TABLES}
+    for count, doc_rows in enumerate(_coded(documents, settings, with_helper), start=1):
+        for name, table_rows in doc_rows.items():
+            rows[name].extend(table_rows)
+        if count % settings.chunk_size == 0:
+            parts.append(rows_to_frames(rows))
+            rows = {name: [] for name in EXTRACTED_TABLES}
+            get_run_logger().info("coded %d of %d documents", count, len(documents))
+    parts.append(rows_to_frames(rows))
+    return merge_frames(parts)
 
 
 def merge_frames(parts: list[Frames]) -> Frames:

@@ -24,7 +24,7 @@ from transforms.paragraphs import COMPONENT_NAME
 from transforms.statements import SpeechCue
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "transforms" / "lexicons"
-EXTRACTOR_CODE_VERSION = "0.2.0"
+EXTRACTOR_CODE_VERSION = "0.3.0"
 
 
 def read_lexicon(name: str) -> list[dict[str, str]]:

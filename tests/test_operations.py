@@ -202,7 +202,7 @@ def test_a_document_that_fails_fails_the_shared_coding_and_the_helper_stays_usab
         return [rows for _, rows in extract_documents(group, models)]
 
     with pytest.raises((TypeError, ValueError)):
-        code_sharing_with_helper(many, code_here, helper)
+        list(code_sharing_with_helper(many, code_here, helper))
     assert helper.alive() and helper.code(items) == code_here(items)
 
 
@@ -219,7 +219,7 @@ def test_the_groups_of_a_helper_that_dies_are_coded_in_process(models):
     def code_here(group):
         return [rows for _, rows in extract_documents(group, models)]
 
-    assert code_sharing_with_helper(items, code_here, dying) == code_here(items)
+    assert list(code_sharing_with_helper(items, code_here, dying)) == code_here(items)
     assert not dying.alive()
 
 
