@@ -144,21 +144,7 @@ def _run(sources: list[Source], workspace: Workspace, settings: Settings, releas
     ingested = bounded(ingest_sources, settings)(sources, workspace, settings)
     recode = bounded(stale_documents, settings)(workspace, settings)
     documents = ingested.documents + [d for d in recode if d.doc_id not in {n.doc_id for n in ingested.documents}]
-    # Normalise: chunks of documents spread over the task runner's workers when parallel; else
-    # coded here, shared with the helper process in one task (so that neither waits for the other
-    # between chunks) when there is one.
-    if parallel:
-        futures = [bounded(normalise_chunk, settings).submit(chunk, settings, len(chunk))
-                   for chunk in chunked(documents, settings.chunk_size)]
-        parts = [f.result() for f in futures]
-    elif share:
-        parts = [bounded(normalise_chunk, settings)(documents, settings, len(documents), with_helper=True)]
-    else:
-        parts = [bounded(normalise_chunk, settings)(chunk, settings, len(chunk))
-                 for chunk in chunked(documents, settings.chunk_size)]
-    batch_id = batch_id_for([d.doc_id for d in documents] + [q["quarantine_id"] for q in ingested.quarantine], started_at)
-    bounded(stage_batch, settings)(merge_frames(parts), documents, ingested.quarantine, batch_id, started_at, workspace,
-                                   settings)
+    _normalise_and_stage(documents, ingested.quarantine, started_at, workspace, settings, parallel, share)
     # Assemble and validate.
     tables = bounded(assemble_tables, settings)(workspace)
     target = open_target(workspace, settings)
@@ -188,6 +174,27 @@ def _run(sources: list[Source], workspace: Workspace, settings: Settings, releas
     )
     report_run(summary)
     return summary
+
+
+def _normalise_and_stage(documents: list, quarantine: list[dict], started_at, workspace: Workspace, settings: Settings,
+                         parallel: bool, share: bool) -> None:
+    """Code the documents and stage their rows; the frames are dropped on return, before the whole
+    tables are assembled, so a run holds one copy of its rows at a time."""
+    # Normalise: chunks of documents spread over the task runner's workers when parallel; else
+    # coded here, shared with the helper process in one task (so that neither waits for the other
+    # between chunks) when there is one.
+    if parallel:
+        futures = [bounded(normalise_chunk, settings).submit(chunk, settings, len(chunk))
+                   for chunk in chunked(documents, settings.chunk_size)]
+        parts = [f.result() for f in futures]
+    elif share:
+        parts = [bounded(normalise_chunk, settings)(documents, settings, len(documents), with_helper=True)]
+    else:
+        parts = [bounded(normalise_chunk, settings)(chunk, settings, len(chunk))
+                 for chunk in chunked(documents, settings.chunk_size)]
+    batch_id = batch_id_for([d.doc_id for d in documents] + [q["quarantine_id"] for q in quarantine], started_at)
+    bounded(stage_batch, settings)(merge_frames(parts), documents, quarantine, batch_id, started_at, workspace,
+                                   settings)
 
 
 def report_run(summary: RunSummary) -> None:
