@@ -169,57 +169,64 @@ def test_rows_extracted_in_the_helper_are_the_rows_extracted_in_process():
     assert all(in_process[name] for name in ("actors", "actor_mentions", "events", "statements"))
 
 
-def test_an_extraction_error_in_the_helper_is_raised_and_the_helper_goes_on(models):
+@pytest.fixture
+def helper():
+    """This process's extraction helper (skips on one CPU, where there is none)."""
     from flows.extraction_helper import extraction_helper
     from flows.settings import Settings
-    from transforms.extract import DocumentForExtraction, extract_documents
 
-    settings = Settings()
-    helper = extraction_helper(settings.spacy_model)
-    if helper is None:
+    running = extraction_helper(Settings().spacy_model)
+    if running is None:
         pytest.skip("one CPU: no helper")
-    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()]
-    unreadable = DocumentForExtraction("unreadable", None, None)  # no text: spaCy refuses it
+    return running
+
+
+def _items():
+    from transforms.extract import DocumentForExtraction
+
+    return [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()]
+
+
+def _coder(models):
+    """Codes a group in this process, as the flow's process does."""
+    from transforms.extract import extract_documents
+
+    return lambda group: [rows for _, rows in extract_documents(group, models)]
+
+
+UNREADABLE = dict(doc_id="unreadable", text=None, published_at=None)  # no text: spaCy refuses it
+
+
+def test_an_extraction_error_in_the_helper_is_raised_and_the_helper_goes_on(models, helper):
+    from transforms.extract import DocumentForExtraction
+
+    items = _items()
     with pytest.raises(Exception, match="in the extraction helper"):  # matched in the exception's notes
-        helper.code([items[0], unreadable])
+        helper.code([items[0], DocumentForExtraction(**UNREADABLE)])
     # The next group gets its own rows, not an answer left over from the failed one.
-    assert helper.code(items) == [rows for _, rows in extract_documents(items, models)]
+    assert helper.code(items) == _coder(models)(items)
 
 
-def test_a_document_that_fails_fails_the_shared_coding_and_the_helper_stays_usable(models):
-    from flows.extraction_helper import GROUP_SIZE, code_sharing_with_helper, extraction_helper
-    from flows.settings import Settings
-    from transforms.extract import DocumentForExtraction, extract_documents
+def test_a_document_that_fails_fails_the_shared_coding_and_the_helper_stays_usable(models, helper):
+    from flows.extraction_helper import GROUP_SIZE, code_sharing_with_helper
+    from transforms.extract import DocumentForExtraction
 
-    settings = Settings()
-    helper = extraction_helper(settings.spacy_model)
-    if helper is None:
-        pytest.skip("one CPU: no helper")
-    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()]
-    many = items * (2 * GROUP_SIZE) + [DocumentForExtraction("unreadable", None, None)]
-
-    def code_here(group):
-        return [rows for _, rows in extract_documents(group, models)]
-
+    items = _items()
     with pytest.raises((TypeError, ValueError)):
-        list(code_sharing_with_helper(many, code_here, helper))
-    assert helper.alive() and helper.code(items) == code_here(items)
+        list(code_sharing_with_helper(items * (2 * GROUP_SIZE) + [DocumentForExtraction(**UNREADABLE)],
+                                      _coder(models), helper))
+    assert helper.alive() and helper.code(items) == _coder(models)(items)
 
 
 def test_the_groups_of_a_helper_that_dies_are_coded_in_process(models):
     from flows.extraction_helper import GROUP_SIZE, ExtractionHelper, code_sharing_with_helper
     from flows.settings import Settings
-    from transforms.extract import DocumentForExtraction, extract_documents
 
-    items = [DocumentForExtraction(d.doc_id, d.text, d.published_at) for d in _documents()] * GROUP_SIZE
+    items = _items() * GROUP_SIZE
     dying = ExtractionHelper(Settings().spacy_model)
     dying._process.kill()  # dies before its first answer: every group it took comes back
     dying._process.wait()
-
-    def code_here(group):
-        return [rows for _, rows in extract_documents(group, models)]
-
-    assert list(code_sharing_with_helper(items, code_here, dying)) == code_here(items)
+    assert list(code_sharing_with_helper(items, _coder(models), dying)) == _coder(models)(items)
     assert not dying.alive()
 
 
