@@ -833,6 +833,9 @@ def _build_release(
     parquet, table_files = write_release_parquet(
         staging, definitions, arrow_tables, ReusableFiles.of(store, previous_version)
     )
+    for name, files in table_files.items():
+        if definitions[name].partition_by:  # its files hold copies of its rows: keep those, not the table too
+            arrow_tables[name] = pa.concat_tables([rows for _, rows in files])
     build_duckdb(staging / DUCKDB_FILE, definitions, {name: [rows for _, rows in files] for name, files in table_files.items()})
     leftovers = [p.name for p in staging.iterdir() if p.name.startswith(DUCKDB_FILE + ".")]
     if leftovers:
