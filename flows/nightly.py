@@ -9,7 +9,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import asdict, dataclass, field
 from importlib.metadata import PackageNotFoundError, version as package_version
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pandas as pd
@@ -38,6 +38,7 @@ from flows.settings import Settings, get_settings
 from flows.sources import Source, configured_sources, for_day
 from flows.validate import ValidationReport, validate_tables, write_data_docs
 from flows.workspace import Workspace
+from transforms.documents import CleanDocument
 
 
 class ValidationFailed(RuntimeError):
@@ -176,8 +177,8 @@ def _run(sources: list[Source], workspace: Workspace, settings: Settings, releas
     return summary
 
 
-def _normalise_and_stage(documents: list, quarantine: list[dict], started_at, workspace: Workspace, settings: Settings,
-                         parallel: bool, share: bool) -> None:
+def _normalise_and_stage(documents: list[CleanDocument], quarantine: list[dict], started_at: datetime,
+                         workspace: Workspace, settings: Settings, parallel: bool, share: bool) -> None:
     """Code the documents and stage their rows; the frames are dropped on return, before the whole
     tables are assembled, so a run holds one copy of its rows at a time."""
     # Normalise: chunks of documents spread over the task runner's workers when parallel; else

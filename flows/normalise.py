@@ -10,8 +10,8 @@ the parsing over workers; results are gathered in document order, so the rows do
 which runner did the work. A chunk's rows travel as DataFrames, not as lists of row dicts: Prefect
 walks every list and dict in a task's parameters, which cost seconds per thousand documents.
 
-In runs with many documents on a machine with a second CPU, an extraction helper process
-(``flows.extraction_helper``) parses and extracts a share of the documents beside the flow's process.
+On a machine with a second CPU, an extraction helper process (``flows.extraction_helper``) parses
+and extracts a share of a local run's documents beside the flow's process.
 """
 
 from __future__ import annotations
