@@ -45,6 +45,11 @@ CASE2021_TO_ACLED = {
 ACLED_CLASSES = tuple(CASE2021_TO_ACLED.values())
 
 
+def share(part: float, whole: float) -> float:
+    """part / whole, and 0 when there is nothing to divide by (no gold, no predictions)."""
+    return part / whole if whole else 0.0
+
+
 @dataclass(frozen=True)
 class ClassScore:
     label: str
@@ -54,16 +59,16 @@ class ClassScore:
 
     @property
     def precision(self) -> float:
-        return self.true_positives / self.predicted if self.predicted else 0.0
+        return share(self.true_positives, self.predicted)
 
     @property
     def recall(self) -> float:
-        return self.true_positives / self.support if self.support else 0.0
+        return share(self.true_positives, self.support)
 
     @property
     def f1(self) -> float:
         p, r = self.precision, self.recall
-        return 2 * p * r / (p + r) if p + r else 0.0
+        return share(2 * p * r, p + r)
 
 
 @dataclass(frozen=True)
@@ -75,16 +80,16 @@ class TypingScore:
     @property
     def weighted_f1(self) -> float:
         total = sum(c.support for c in self.per_class)
-        return sum(c.f1 * c.support for c in self.per_class) / total if total else 0.0
+        return share(sum(c.f1 * c.support for c in self.per_class), total)
 
     @property
     def macro_f1(self) -> float:
         seen = [c for c in self.per_class if c.support or c.predicted]
-        return sum(c.f1 for c in seen) / len(seen) if seen else 0.0
+        return share(sum(c.f1 for c in seen), len(seen))
 
     @property
     def accuracy(self) -> float:
-        return sum(v for (g, p), v in self.confusion.items() if g == p) / self.n if self.n else 0.0
+        return share(sum(v for (g, p), v in self.confusion.items() if g == p), self.n)
 
 
 def acled_label(case2021_label: str) -> str | None:
@@ -125,11 +130,11 @@ class LocationScore:
     @property
     def accuracy(self) -> float:
         """Share of scored sentences whose event (trigger over the gold VERB) is placed at the gold LOCATION."""
-        return self.correct / self.sentences if self.sentences else 0.0
+        return share(self.correct, self.sentences)
 
     @property
     def accuracy_when_found(self) -> float:
-        return self.correct / self.event_found if self.event_found else 0.0
+        return share(self.correct, self.event_found)
 
 
 def is_location_span(text: str, span: tuple[int, int]) -> bool:
@@ -181,15 +186,15 @@ class CameoScore:
 
     @property
     def recall(self) -> float:
-        return self.found_roots / self.gold_roots if self.gold_roots else 0.0
+        return share(self.found_roots, self.gold_roots)
 
     @property
     def precision(self) -> float:
-        return self.right_predictions / self.predicted_roots if self.predicted_roots else 0.0
+        return share(self.right_predictions, self.predicted_roots)
 
     @property
     def quad_agreement(self) -> float:
-        return self.quad_agreements / self.sentences if self.sentences else 0.0
+        return share(self.quad_agreements, self.sentences)
 
 
 def quad_class_of_root(root: str) -> int:

@@ -27,6 +27,7 @@ import typer
 from pydantic import BaseModel, ValidationError
 
 from flows.evaluate.app import evaluate_app
+from transforms.score_events import share
 
 Measure = Literal["statements", "people", "events", "locations", "cameo"]
 EVALUATION_FILE = "evaluation.json"
@@ -117,7 +118,7 @@ def measure(gold_set: GoldSet) -> dict[str, Any]:
     score = measure_locations(gold_set.gold, gold_set.half)
     return {"sentences": score.sentences, "event_found": score.event_found, "correct": score.correct,
             "accuracy": round(score.accuracy, 3),
-            "event_found_share": round(score.event_found / score.sentences, 3) if score.sentences else 0.0}
+            "event_found_share": round(share(score.event_found, score.sentences), 3)}
 
 
 def accuracy_card(gold_sets: list[GoldSet], extractor_version: str, cache_dir: Path | None = None,
