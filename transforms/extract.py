@@ -14,7 +14,7 @@ from transforms.event_mentions import merge_event_mentions
 from transforms.events import ACLED_EVENT_TYPE_OF, Event, EventLexicon, extract_events
 from transforms.geo import Gazetteer
 from transforms.ids import stable_id
-from transforms.statements import SpeechCue, Statement, StatementExtractor, extract_statements, find_quote_spans
+from transforms.statements import SpeechCue, Statement, StatementExtractor
 
 TABLES = ("documents", "actors", "actor_mentions", "events", "event_mentions", "statements")
 
@@ -72,8 +72,9 @@ def extract_parsed(doc: Doc, item: DocumentForExtraction, models: ExtractionMode
         is_place=lambda text: models.gazetteer.lookup(text, None, fuzzy=False) is not None,
     )
     published = item.published_at.date() if item.published_at else None
-    statements = extract_statements(doc, actors, models.cues, sentence_of_token)
-    in_quote = StatementExtractor(doc, actors, models.cues, sentence_of_token).in_quote
+    statement_extractor = StatementExtractor(doc, actors, models.cues, sentence_of_token)
+    statements = statement_extractor.statements()
+    in_quote = statement_extractor.in_quote  # events inside quotation marks are reported, not narrated
     events = extract_events(doc, actors, models.events, models.gazetteer, published, sentence_of_token, in_quote)
     event_rows, event_mention_rows = merge_event_mentions(
         [_event_row(item.doc_id, e, text, models.extractor_version) for e in events]

@@ -178,6 +178,14 @@ class StatementExtractor:
         self.used_cues: set[int] = set()
         self.claimed = [False] * len(doc)  # tokens already inside some statement's words
 
+    def statements(self) -> list[Statement]:
+        """Direct quotes first (they claim their cues), then reported speech, in text order; once per document."""
+        direct = self.direct_statements()
+        indirect = self.indirect_statements() + self.labelled_statements()
+        statements = sorted(_one_per_span(direct + indirect), key=lambda s: (s.char_start, s.char_end))
+        resolve_speakers(statements, self.doc, self.actors)
+        return statements
+
     def token_range(self, start_char: int, end_char: int) -> range:
         """Indexes of the tokens lying wholly inside [start_char, end_char)."""
         lo = bisect_left(self.starts, start_char)
@@ -1125,12 +1133,7 @@ def _confidence(kind: str, speaker: Speaker, cue: SpeechCue | None) -> float:
 def extract_statements(doc: Doc, actors: DocumentActors, cues: dict[tuple[str, str], SpeechCue],
                        sentence_of_token: list[int]) -> list[Statement]:
     """Direct quotes first (they claim their cues), then reported speech, in text order."""
-    extractor = StatementExtractor(doc, actors, cues, sentence_of_token)
-    direct = extractor.direct_statements()
-    indirect = extractor.indirect_statements() + extractor.labelled_statements()
-    statements = sorted(_one_per_span(direct + indirect), key=lambda s: (s.char_start, s.char_end))
-    resolve_speakers(statements, doc, actors)
-    return statements
+    return StatementExtractor(doc, actors, cues, sentence_of_token).statements()
 
 
 def _one_per_span(statements: list[Statement]) -> list[Statement]:
