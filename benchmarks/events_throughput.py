@@ -39,7 +39,8 @@ def main() -> None:
     n_events = 0
     published = date(2016, 12, 31)
     for doc, actors, sentence_of_token, in_quote in prepared:
-        n_events += len(extract_events(doc, actors, models.events, models.gazetteer, published, sentence_of_token, in_quote))
+        n_events += len(extract_events(doc, actors, models.events, models.gazetteer, published, sentence_of_token, in_quote,
+                                       models.place_ranker))
     event_seconds = time.perf_counter() - started
 
     print(f"articles {len(docs)}, words {words}, events {n_events}")

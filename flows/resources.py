@@ -21,10 +21,12 @@ from transforms.events import EventLexicon
 from transforms.extract import ExtractionModels
 from transforms.geo import Gazetteer, Place
 from transforms.paragraphs import COMPONENT_NAME
+from transforms.place_ranker import PlaceRanker
 from transforms.statements import SpeechCue
 
 LEXICON_DIR = Path(__file__).resolve().parent.parent / "transforms" / "lexicons"
-EXTRACTOR_CODE_VERSION = "0.3.0"
+EXTRACTOR_CODE_VERSION = "0.4.0"
+PLACE_RANKER_FILE = "place_ranker.txt"
 
 
 def read_lexicon(name: str) -> list[dict[str, str]]:
@@ -36,9 +38,11 @@ def read_lexicon(name: str) -> list[dict[str, str]]:
 
 
 def lexicon_fingerprint() -> str:
-    """Short hash of every lexicon file: part of extractor_version, so rows say what coded them."""
+    """Short hash of every lexicon file and the place ranker: part of extractor_version, so rows say what coded them."""
     digest = hashlib.sha256()
-    for path in sorted(LEXICON_DIR.glob("*.csv")):
+    for path in sorted([*LEXICON_DIR.glob("*.csv"), LEXICON_DIR / PLACE_RANKER_FILE]):
+        if not path.exists():
+            continue
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:8]
@@ -140,7 +144,7 @@ def load_nlp(model: str) -> Language:
 
 
 @cache
-def load_models(model: str) -> ExtractionModels:
+def load_models(model: str, with_place_ranker: bool = True) -> ExtractionModels:
     nlp = load_nlp(model)
     actors = ActorDictionary.build(
         read_lexicon("actors.csv"),
@@ -154,4 +158,14 @@ def load_models(model: str) -> ExtractionModels:
         for r in read_lexicon("speech_cues.csv")
     }
     events = EventLexicon.from_rows(read_lexicon("event_triggers.csv"), read_lexicon("plover_types.csv"))
-    return ExtractionModels(nlp, actors, cues, events, gazetteer(), extractor_version(model))
+    return ExtractionModels(nlp, actors, cues, events, gazetteer(), extractor_version(model),
+                            place_ranker() if with_place_ranker else None)
+
+
+def place_ranker() -> PlaceRanker:
+    """The learned place ranker shipped beside the lexicons."""
+    path = LEXICON_DIR / PLACE_RANKER_FILE
+    if not path.exists():
+        raise FileNotFoundError(f"{path} is missing: restore it from git, or train it again with "
+                                "`python evaluation/train_place_ranker.py --gold <event-location sentences.jsonl>`")
+    return PlaceRanker(path.read_text(encoding="utf-8"))

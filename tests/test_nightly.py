@@ -128,7 +128,8 @@ def test_seed_retaken_towns_are_placed_in_syria(seed_release):
     workspace, _ = seed_release
     rows = q(workspace,
              "SELECT location_text, location_name, country_iso3, latitude, longitude, geo_precision, event_date, "
-             "source_actor_id FROM events WHERE location_text IN ('Ratyan', 'Atman') AND event_type = 'ASSAULT'")
+             "source_actor_id FROM events WHERE location_text IN ('Ratyan', 'Atman') AND event_type = 'ASSAULT' "
+             "AND event_mode = 'capture'")
     assert set(rows["location_text"]) == {"Ratyan", "Atman"}
     assert (rows["country_iso3"] == "SYR").all()
     assert rows["latitude"].notna().all() and rows["longitude"].notna().all()
@@ -138,6 +139,11 @@ def test_seed_retaken_towns_are_placed_in_syria(seed_release):
     # Ratyan sits by Aleppo (north), Atman in Daraa (south).
     by_town = rows.set_index("location_text")
     assert by_town.loc["Ratyan", "latitude"] > 35.5 > 33.0 > by_town.loc["Atman", "latitude"]
+    # "Very heavy battles in Ratyan": the gazetteer lacks Ratyan, so it is placed as the article places it.
+    battles = q(workspace, "SELECT location_text, latitude, country_iso3 FROM events "
+                           "WHERE event_type = 'ASSAULT' AND event_mode = 'firearms' AND location_text = 'Ratyan'")
+    assert len(battles) == 1 and battles["country_iso3"][0] == "SYR"
+    assert battles["latitude"][0] == by_town.loc["Ratyan", "latitude"]
 
 
 def test_seed_russian_airstrikes_are_aerial_assaults(seed_release):

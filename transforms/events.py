@@ -7,6 +7,8 @@ attack", "take the town"), to a PLOVER type and mode with CAMEO and ACLED crossw
 
 from __future__ import annotations
 
+import collections
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,6 +19,7 @@ from spacy.tokens import Doc, Span, Token
 from transforms.actors import DocumentActors, Mention
 from transforms.dates import ResolvedDate, resolve_date_expression
 from transforms.geo import GeoMatch, Gazetteer
+from transforms.place_ranker import PlaceRanker
 
 FUTURE_AUX = frozenset(["will", "shall", "'ll", "wo"])
 HYPOTHETICAL_AUX = frozenset(["would", "could", "might", "may", "should", "'d"])
@@ -221,6 +224,9 @@ class Event:
     place_tokens: list[Token] = field(default_factory=list)
     sources: list[Mention] = field(default_factory=list)
     targets: list[Mention] = field(default_factory=list)
+    place_taken: bool = False
+    """The place is what a verb of taking territory took ("recaptured Zarichnevka"), not a place
+    chosen among the sentence's names."""
     event_noun: Token | None = None
     """The noun a verb of doing or happening reports ("began an *offensive*"), whose modifiers
     and objects describe the event as much as the verb's do."""
@@ -564,8 +570,10 @@ def extract_events(
     published: date | None,
     sentence_of_token: list[int],
     in_quote: list[bool],
+    place_ranker: PlaceRanker | None = None,
 ) -> list[Event]:
-    """Every lexicon trigger in a full sentence, with actors, place, date and modality."""
+    """Every lexicon trigger in a full sentence, with actors, place, date and modality. With a
+    ``place_ranker``, each event's place is the ranker's pick among its sentence's place names."""
     places = PlaceResolver(gazetteer, actors.context_iso3)
     events: list[Event] = []
     text = doc.text
@@ -587,7 +595,23 @@ def extract_events(
             for e in built:
                 e.event_noun = event_noun
             events.extend(built)
-    return refine_acled(_drop_nested_duplicates(events), actors)
+    events = refine_acled(_drop_nested_duplicates(events), actors)
+    if place_ranker is not None:
+        choose_places(events, actors, places, place_ranker)
+    _geocode_from_document(events)
+    return events
+
+
+def _geocode_from_document(events: list[Event]) -> None:
+    """A place name the gazetteer lacks is placed as the document places it elsewhere: "battles
+    in Ratyan" takes the match of "retaken Ratyan on the northern outskirts of Aleppo"."""
+    known = {}
+    for e in events:
+        if e.location is not None and e.location_text:
+            known.setdefault(e.location_text, e.location)
+    for e in events:
+        if e.location is None and e.location_text in known:
+            e.location = known[e.location_text]
 
 
 def _after_be(token: Token) -> bool:
@@ -665,6 +689,7 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
             located = [x for x in _object_places(token, places) if x[0] is not None]
         if located:
             target = None
+    place_taken = bool(located)
     if not located:
         match, toks = places.from_prepositions(token)
         if match is None and not is_noun:
@@ -675,16 +700,9 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if match is not None and target is not None and any(target.token_start <= t.i < target.token_end for t in toks):
             match, toks = None, []  # "sanctions on Iran": Iran is who it is aimed at, not where it happened
         text = match.text if match else None
-        # A place attacked, raided or protested in is where it happened; a country sanctioned or
-        # accused is who the event is aimed at.
-        aimed_at = target if target is None or rule.event_type not in PLACED_BY_TARGET \
-            or actors.actors[target.actor_id].actor_type in ("armed_group", "international_org", "media", "organization") else None
-        groups = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type not in ("state", "person", "other")
-                           for i in range(m.token_start, m.token_end))
-        states = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type == "state"
-                           for i in range(m.token_start, m.token_end))
-        span = nearest_place_span(token, sentence, _actor_tokens(source, aimed_at), places, groups, states,
-                                  harms_people=rule.harms_people)
+        actor_tokens = ActorTokens.of(actors)
+        span = nearest_place_span(token, sentence, _actor_tokens(source, _aimed_at(target, rule, actors)), places,
+                                  actor_tokens.groups, actor_tokens.states, harms_people=rule.harms_people)
         if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
             span = None  # the trigger's own locative phrase, already placed
         if span is not None:
@@ -720,8 +738,19 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
             place_tokens=toks,
             sources=sources,
             targets=targets if target is not None else [],
+            place_taken=place_taken,
         ))
     return events
+
+
+def _aimed_at(target: Mention | None, rule: TriggerRule, actors: DocumentActors) -> Mention | None:
+    """The target when it is whom the event is aimed at rather than where it happened: a place
+    attacked, raided or protested in is where it happened; a country sanctioned or accused, or a
+    group attacked, is whom."""
+    if target is None or rule.event_type not in PLACED_BY_TARGET \
+            or actors.actors[target.actor_id].actor_type in ("armed_group", "international_org", "media", "organization"):
+        return target
+    return None
 
 
 def _same_place_text(a: str, b: str) -> bool:
@@ -1063,6 +1092,217 @@ def _object_places(token: Token, places: "PlaceResolver") -> list[tuple[GeoMatch
     if known is not None:
         out = [(m if m is not None else GeoMatch(known.place, text, 3, known.admin1), text, toks) for m, text, toks in out]
     return out
+
+
+# --- Choosing among the places a sentence names ------------------------------------------------
+# The rules above pick one place per event; a learned ranker (transforms/place_ranker.py) then
+# weighs every place-like name of the sentence, the rules' choice among them, and picks one.
+
+RANKED_DEPS = frozenset("pobj dobj nsubj nsubjpass compound poss appos conj npadvmod nmod amod attr ROOT".split())
+RANKED_PREPOSITIONS = frozenset("in at near on from to of into outside across around inside between by for against with".split())
+RANKED_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "PERSON", "ORG", "NORP", ""])
+RANKED_EVENT_TYPES = frozenset(["ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "SEIZE", "RETREAT"])
+SAYING_LEMMAS = frozenset("say tell report add state announce confirm".split())
+
+
+def ranked_place_candidates(sentence: Span, is_place: Callable[[str], bool] | None) -> tuple[list[Span], set[tuple[int, int]]]:
+    """The rules' place candidates, then every other run of proper names and every capitalised
+    adjective ("the Srisakorn district" tagged ADJ): small models miss or mislabel many place
+    names, and the ranker can weigh a name the rules never consider. Also returns which spans
+    the rules themselves proposed."""
+    candidates = place_candidates(sentence, is_place)
+    proposed = {(c.start, c.end) for c in candidates}
+    doc = sentence.doc
+
+    def covered(i: int) -> bool:
+        return any(c.start <= i < c.end for c in candidates)
+
+    for run in _proper_noun_runs([t for t in sentence if not (t.i == sentence.start and t.pos_ != "PROPN")]):
+        if any(t.ent_type_ in NOT_PLACE_LABELS or _is_clock_word(t) for t in run):
+            continue  # "Sunday", "10 P.M.": a time, not a place
+        if not any(covered(t.i) for t in run):
+            candidates.append(doc[run[0].i : run[-1].i + 1])
+    for t in sentence:
+        if t.pos_ == "ADJ" and t.is_title and t.i > sentence.start and t.ent_type_ in ("NORP", "GPE", "LOC", "") and not covered(t.i):
+            candidates.append(doc[t.i : t.i + 1])
+    return sorted(candidates, key=lambda c: c.start), proposed
+
+
+def _governing_verb(token: Token) -> Token:
+    while token.head.i != token.i and token.pos_ not in ("VERB", "AUX"):
+        token = token.head
+    return token
+
+
+def place_features(event: Event, span: Span, candidates: list[Span], proposed: set[tuple[int, int]],
+                   places: PlaceResolver, actor_tokens: "ActorTokens") -> dict[str, float]:
+    """What the ranker knows of one candidate place of one event: the rules' own measures and
+    choice, the candidate's role, preposition, entity label and gazetteer entry, and where it
+    stands beside the trigger and the other candidates."""
+    trigger, root = event.trigger, span.root
+    role = _first_conjunct(root)
+    head = _phrase_head(root)
+    chosen = {t.i for t in event.place_tokens}
+    excluded = _actor_tokens(event.source, event.target)
+    place = places.gazetteer.lookup(_place_text(span), places.context, fuzzy=False)
+    distance = _place_distance(trigger, root)
+    familiarity = _familiarity(span, places)
+    f: dict[str, float] = {
+        "rule_choice": float(any(t.i in chosen for t in span)),
+        "rule_none": float(not chosen),
+        "extra": float((span.start, span.end) not in proposed),
+        "place_distance": min(distance, 12) / 4,
+        f"place_distance__{distance}": 1.0,
+        "tree_distance": min(_tree_distance(trigger, root), 12) / 4,
+        "coarseness": _coarseness(span, places),
+        "kind_penalty": _kind_penalty(span, places),
+        "naming_penalty": _naming_penalty(span, candidates, places),
+        "site_penalty": _site_in_town_penalty(span, candidates, places),
+        f"familiarity__{familiarity}": 1.0,
+        "actor": float(any(t.i in excluded for t in span) and not _names_a_settlement(span, excluded)),
+        "group": float(any(t.i in actor_tokens.groups for t in span)),
+        "state": float(any(t.i in actor_tokens.states for t in span)),
+        "names_settlement": float(_names_a_settlement(span, actor_tokens.groups)),
+        f"dep__{role.dep_ if role.dep_ in RANKED_DEPS else 'other'}": 1.0,
+        "conjunct": float(root.dep_ == "conj"),
+        f"pos__{root.pos_}": 1.0,
+        "not_place_label": float(any(t.ent_type_ in NOT_PLACE_LABELS for t in span)),
+        "modifies_other_noun": float(root.dep_ in ("compound", "amod", "nmod") and root.head.pos_ == "NOUN" and not _place_noun(root.head)),
+        f"entity__{root.ent_type_ if root.ent_type_ in RANKED_ENTITY_LABELS else 'other'}": 1.0,
+        "before_trigger": float(root.i < trigger.i),
+        "text_distance": math.log1p(abs(root.i - trigger.i)) / 2,
+        "under_trigger": float(trigger in root.ancestors),
+        "bare_name": float(head.i == root.i),
+        "head_settlement": float(head.lemma_.lower() in SETTLEMENT_NOUNS),
+        "head_region": float(head.lemma_.lower() in REGION_NOUNS),
+        "head_site": float(head.lemma_.lower() in SITE_NOUNS),
+        "head_near": float(head.lemma_.lower() in NEAR_NOUNS),
+        "before_region_noun": float(span.end < len(span.doc) and span.doc[span.end].lemma_.lower() in REGION_NOUNS),
+        "known": float(place is not None),
+        "country": float(place is not None and place.is_country),
+        "population": math.log10(place.population + 1) / 6 if place is not None and not place.is_country else 0.0,
+        "in_context_country": float(place is not None and place.country_iso3 == places.context),
+        "candidates": math.log(len(candidates)),
+        "single": float(len(candidates) == 1),
+        "trigger_noun": float(trigger.pos_ in ("NOUN", "PROPN")),
+        "harms_people": float(event.rule.harms_people),
+        "in_quote": float(event.in_quote),
+        "nearest_in_text": float(min(candidates, key=lambda c: abs(c.root.i - trigger.i)).start == span.start),
+        "first_in_sentence": float(candidates[0].start == span.start),
+        "length": min(len(span), 5) / 5,
+        "sentence_start": float(span.start == span.sent.start),
+        "sentence_position": (root.i - span.sent.start) / max(1, len(span.sent)),
+    }
+    if event.rule.event_type in RANKED_EVENT_TYPES:
+        f[f"type__{event.rule.event_type}"] = 1.0
+    if role.dep_ == "pobj":
+        preposition, governor = role.head.lower_, role.head.head
+        f[f"preposition__{preposition if preposition in RANKED_PREPOSITIONS else 'other'}"] = 1.0
+        f["preposition_of_trigger"] = float(governor.i == trigger.i)
+        f["preposition_of_verb"] = float(governor.pos_ in ("VERB", "AUX"))
+        f["preposition_of_place_noun"] = float(_place_noun(governor))
+        f["preposition_of_noun"] = float(governor.pos_ in ("NOUN", "PROPN"))
+        f["preposition_of_direction"] = float(governor.lower_ in DIRECTION_WORDS)
+    if role.dep_ in ("dobj", "nsubjpass", "nsubj"):
+        f["argument_of_trigger"] = float(role.head.i == trigger.i)
+    verb = _governing_verb(root)
+    f["governed_by_trigger"] = float(verb.i == trigger.i)
+    f["governed_by_conjunct"] = float(verb.i in {c.i for c in trigger.conjuncts})
+    f["governed_by_saying"] = float(verb.lemma_.lower() in SAYING_LEMMAS)
+    others = [o.root for o in candidates if o.root.i != root.i]
+    f["contains_other"] = float(any(root in o.ancestors and _tree_distance(root, o) <= 3 for o in others))
+    f["inside_other"] = float(any(o in root.ancestors and _tree_distance(root, o) <= 3 for o in others))
+    return f
+
+
+@dataclass(frozen=True)
+class ActorTokens:
+    """Token indices of a document's actor mentions that are groups (not states or people), and of states."""
+
+    groups: frozenset[int]
+    states: frozenset[int]
+
+    @classmethod
+    def of(cls, actors: DocumentActors) -> "ActorTokens":
+        def tokens(keep: Callable[[str], bool]) -> frozenset[int]:
+            return frozenset(i for m in actors.mentions if keep(actors.actors[m.actor_id].actor_type)
+                             for i in range(m.token_start, m.token_end))
+        return cls(tokens(lambda kind: kind not in ("state", "person", "other")), tokens(lambda kind: kind == "state"))
+
+
+@dataclass
+class PlaceChoice:
+    """One event's candidate places and their feature rows, for the ranker or for training it."""
+
+    event: Event
+    candidates: list[Span]
+    features: list[dict[str, float]]
+
+
+def place_choices(events: list[Event], actors: DocumentActors, places: PlaceResolver) -> list[PlaceChoice]:
+    """Candidates and features for every event the ranker may re-place. Events of taking a
+    place ("captured Nubl and Zahraa": one event per place taken) keep the places they took."""
+    per_trigger = collections.Counter(e.trigger.i for e in events)
+    actor_tokens = ActorTokens.of(actors)
+    is_place = lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None
+    by_sentence: dict[int, tuple[list[Span], set[tuple[int, int]]]] = {}
+    choices = []
+    for e in events:
+        if per_trigger[e.trigger.i] > 1 or e.place_taken:
+            continue
+        sentence = e.trigger.sent
+        candidates, proposed = by_sentence.get(sentence.start) or by_sentence.setdefault(
+            sentence.start, ranked_place_candidates(sentence, is_place))
+        chosen = {t.i for t in e.place_tokens}
+        if chosen and not any(t.i in chosen for c in candidates for t in c):
+            candidates = sorted([*candidates, e.sentence.doc[min(chosen) : max(chosen) + 1]], key=lambda c: c.start)
+        # Who did it, and whom it was aimed at, are not where it happened ("sanctions on Iran").
+        actors_here = _actor_tokens(e.source, _aimed_at(e.target, e.rule, actors))
+        candidates = [c for c in candidates if any(t.i in chosen for t in c)
+                      or not any(t.i in actors_here for t in c) or _names_a_settlement(c, actors_here)]
+        if not candidates:
+            continue
+        choices.append(PlaceChoice(e, candidates, [place_features(e, c, candidates, proposed, places, actor_tokens) for c in candidates]))
+    return choices
+
+
+def _evidently_a_place(span: Span, match: GeoMatch | None, person_tokens: frozenset[int]) -> bool:
+    """Named as a settlement ("Bama Town", "the village of Sousan"), put after a locative
+    preposition ("in Kafr Sousah") or tagged as a place; or known to the gazetteer and neither a
+    person nor a nationality ("Stoltenberg" is also a German village, "Syrian" a name of Syria)."""
+    root, role = span.root, _first_conjunct(span.root)
+    if _names_a_settlement(span, frozenset()) or (role.dep_ == "pobj" and role.head.lower_ in LOCATION_PREPOSITIONS) \
+            or root.ent_type_ in ("GPE", "LOC", "FAC"):
+        return True
+    return match is not None and root.pos_ != "ADJ" and not any(t.i in person_tokens for t in span)
+
+
+def choose_places(events: list[Event], actors: DocumentActors, places: PlaceResolver, ranker: "PlaceRanker") -> None:
+    """Re-place each event at the candidate the ranker scores best (all of a document's
+    candidates are scored in one call)."""
+    choices = place_choices(events, actors, places)
+    if not choices:
+        return
+    scores = ranker.scores([row for choice in choices for row in choice.features])
+    person_tokens = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type == "person"
+                              for i in range(m.token_start, m.token_end))
+    at = 0
+    for choice in choices:
+        own = scores[at : at + len(choice.candidates)]
+        at += len(choice.candidates)
+        e = choice.event
+        chosen = {t.i for t in e.place_tokens}
+        best = choice.candidates[max(range(len(own)), key=lambda k: (own[k], -k))]
+        if any(t.i in chosen for t in best):
+            continue  # the rules' own choice: its text and match stand
+        text = _place_text(best)
+        window = list(best.doc[best.end : min(best.end + 8, best.sent.end)])
+        match = places.lookup_run(list(best)) or places.resolve(best.root) or places.locate_in_phrase(window)
+        if not chosen and not _evidently_a_place(best, match, person_tokens):
+            continue  # the ranker learnt from sentences that all name a place; this one may name none
+        if match is not None and match.text != text:
+            match = GeoMatch(match.place, text, max(2, match.precision), match.admin1)
+        e.location, e.location_text, e.place_tokens = match, text, list(best)
 
 
 def _trigger_text(token: Token, rule: TriggerRule) -> str:

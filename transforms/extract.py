@@ -13,6 +13,7 @@ from transforms.actors import ActorDictionary, DocumentActors, resolve_actors
 from transforms.event_mentions import merge_event_mentions
 from transforms.events import ACLED_EVENT_TYPE_OF, Event, EventLexicon, extract_events
 from transforms.geo import Gazetteer
+from transforms.place_ranker import PlaceRanker
 from transforms.ids import stable_id
 from transforms.statements import SpeechCue, Statement, StatementExtractor
 
@@ -29,6 +30,7 @@ class ExtractionModels:
     events: EventLexicon
     gazetteer: Gazetteer
     extractor_version: str
+    place_ranker: PlaceRanker | None = None
 
 
 @dataclass(frozen=True)
@@ -63,19 +65,36 @@ def _place_votes(doc: Doc, gazetteer: Gazetteer) -> list[str]:
     return votes
 
 
-def extract_parsed(doc: Doc, item: DocumentForExtraction, models: ExtractionModels) -> Rows:
-    """Rows for one parsed document."""
+@dataclass(frozen=True)
+class DocumentExtraction:
+    """One parsed document's actors, statements and events, before they become rows."""
+
+    actors: DocumentActors
+    statements: list[Statement]
+    events: list[Event]
+
+
+def extract_objects(doc: Doc, published: date | None, models: ExtractionModels) -> DocumentExtraction:
+    """Actors, statements and events of one parsed document."""
     sentence_of_token = _sentence_index(doc)
-    text = doc.text  # joined from every token on each access: read it once
     actors = resolve_actors(
         doc, models.actors, sentence_of_token, _place_votes(doc, models.gazetteer),
         is_place=lambda text: models.gazetteer.lookup(text, None, fuzzy=False) is not None,
     )
-    published = item.published_at.date() if item.published_at else None
     statement_extractor = StatementExtractor(doc, actors, models.cues, sentence_of_token)
     statements = statement_extractor.statements()
     in_quote = statement_extractor.in_quote  # events inside quotation marks are reported, not narrated
-    events = extract_events(doc, actors, models.events, models.gazetteer, published, sentence_of_token, in_quote)
+    events = extract_events(doc, actors, models.events, models.gazetteer, published, sentence_of_token, in_quote,
+                            models.place_ranker)
+    return DocumentExtraction(actors, statements, events)
+
+
+def extract_parsed(doc: Doc, item: DocumentForExtraction, models: ExtractionModels) -> Rows:
+    """Rows for one parsed document."""
+    text = doc.text  # joined from every token on each access: read it once
+    published = item.published_at.date() if item.published_at else None
+    extracted = extract_objects(doc, published, models)
+    actors, statements, events = extracted.actors, extracted.statements, extracted.events
     event_rows, event_mention_rows = merge_event_mentions(
         [_event_row(item.doc_id, e, text, models.extractor_version) for e in events]
     )
