@@ -933,23 +933,31 @@ def nearest_place_span(trigger: Token, sentence: Span, excluded: set[int], place
         candidates = _home_towns(sentence, places)
     best, best_key = None, None
     for span in candidates:
-        root = span.root
-        group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") \
-            and not _names_a_settlement(span, group_tokens) else 0
-        if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
-            group = 2  # "the US military base in Habbaniya": whose base, not where
-        if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and not _place_noun(root) \
-                and (root.ent_type_ not in ("GPE", "LOC", "FAC")
-                     or (harms_people and root.ent_type_ != "LOC" and is_place is not None and not is_place(_place_text(span)))):
-            group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to (small taggers call him a GPE)
-        if root.dep_ == "dobj" and root.head.i != trigger.i and root.head.i not in {c.i for c in trigger.conjuncts} \
-                and _phrase_head(root).i == root.i:
-            group = max(group, 2)  # "captured a transformer in western Congo, pitching Kinshasa into darkness": another act's object
-        key = (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
-               + _naming_penalty(span, candidates, places) + _site_in_town_penalty(span, candidates, places) + group, _familiarity(span, places), abs(root.i - trigger.i))
+        key = _place_key(span, trigger, candidates, places, group_tokens, state_tokens, harms_people)
         if best_key is None or key < best_key:
             best, best_key = span, key
     return best
+
+
+def _place_key(span: Span, trigger: Token, candidates: list[Span], places: "PlaceResolver | None",
+               group_tokens: frozenset[int], state_tokens: frozenset[int], harms_people: bool) -> tuple[int, int, int]:
+    """How far a candidate is from being the trigger's place, by the rules (lowest wins)."""
+    is_place = None if places is None else (lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None)
+    root = span.root
+    group = 3 if any(t.i in group_tokens for t in span) and root.ent_type_ not in ("GPE", "LOC", "FAC") \
+        and not _names_a_settlement(span, group_tokens) else 0
+    if root.dep_ in ("compound", "nmod", "amod") and root.head.lemma_.lower() in SITE_NOUNS and any(t.i in state_tokens for t in span):
+        group = 2  # "the US military base in Habbaniya": whose base, not where
+    if root.dep_ in ("dobj", "nsubjpass") and root.head.i == trigger.i and not _place_noun(root) \
+            and (root.ent_type_ not in ("GPE", "LOC", "FAC")
+                 or (harms_people and root.ent_type_ != "LOC" and is_place is not None and not is_place(_place_text(span)))):
+        group = 5  # "Zeevi was shot in a Jerusalem hotel": the one it happened to (small taggers call him a GPE)
+    if root.dep_ == "dobj" and root.head.i != trigger.i and root.head.i not in {c.i for c in trigger.conjuncts} \
+            and _phrase_head(root).i == root.i:
+        group = max(group, 2)  # "captured a transformer in western Congo, pitching Kinshasa into darkness": another act's object
+    return (_place_distance(trigger, root) + _coarseness(span, places) + _kind_penalty(span, places)
+            + _naming_penalty(span, candidates, places) + _site_in_town_penalty(span, candidates, places) + group,
+            _familiarity(span, places), abs(root.i - trigger.i))
 
 
 def _home_towns(sentence: Span, places: "PlaceResolver | None") -> list[Span]:
@@ -1103,6 +1111,10 @@ RANKED_PREPOSITIONS = frozenset("in at near on from to of into outside across ar
 RANKED_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "PERSON", "ORG", "NORP", ""])
 RANKED_EVENT_TYPES = frozenset(["ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "SEIZE", "RETREAT"])
 SAYING_LEMMAS = frozenset("say tell report add state announce confirm".split())
+CONTEXT_WORDS = {**{w: w for w in "of in at near the province city town village district region state county area "
+                                     "governorate capital from to on and".split()},
+                 ",": "comma", "'s": "possessive", "(": "bracket", "-": "hyphen"}
+"""Words beside a candidate place that tell what it is, with names fit for a feature."""
 
 
 def ranked_place_candidates(sentence: Span, is_place: Callable[[str], bool] | None) -> tuple[list[Span], set[tuple[int, int]]]:
@@ -1126,6 +1138,24 @@ def ranked_place_candidates(sentence: Span, is_place: Callable[[str], bool] | No
         if t.pos_ == "ADJ" and t.is_title and t.i > sentence.start and t.ent_type_ in ("NORP", "GPE", "LOC", "") and not covered(t.i):
             candidates.append(doc[t.i : t.i + 1])
     return sorted(candidates, key=lambda c: c.start), proposed
+
+
+def _dependency_path(trigger: Token, target: Token) -> str:
+    """The arcs up from the trigger and down to the candidate ("prep_in>pobj"), at most four,
+    with the preposition on a "prep" arc: how the sentence ties the place to the event."""
+    up = [trigger, *trigger.ancestors]
+    depth = {t.i: n for n, t in enumerate(up)}
+    down = []
+    node = target
+    while node.i not in depth and len(down) < 6:
+        down.append(f"{node.dep_}_{node.lower_}" if node.dep_ == "prep" else node.dep_)
+        if node.head.i == node.i:
+            break
+        node = node.head
+    if node.i not in depth:
+        return "far"
+    arcs = ["^" + t.dep_ for t in up[: depth[node.i]]] + down[::-1]
+    return ">".join(arcs) if len(arcs) <= 4 else "long"
 
 
 def _governing_verb(token: Token) -> Token:
@@ -1209,6 +1239,21 @@ def place_features(event: Event, span: Span, candidates: list[Span], proposed: s
     f["governed_by_trigger"] = float(verb.i == trigger.i)
     f["governed_by_conjunct"] = float(verb.i in {c.i for c in trigger.conjuncts})
     f["governed_by_saying"] = float(verb.lemma_.lower() in SAYING_LEMMAS)
+    f[f"path__{_dependency_path(trigger, root)}"] = 1.0
+    before = span.doc[span.start - 1] if span.start > span.sent.start else None
+    after = span.doc[span.end] if span.end < span.sent.end else None
+    f[f"word_before__{CONTEXT_WORDS.get(before.lower_, 'other') if before is not None else 'none'}"] = 1.0
+    f[f"word_after__{CONTEXT_WORDS.get(after.lower_, 'other') if after is not None else 'none'}"] = 1.0
+    low, high = sorted((trigger.i, root.i))
+    between = span.doc[low + 1 : high]
+    f["commas_between"] = min(sum(t.text == "," for t in between), 4) / 4
+    f["verbs_between"] = min(sum(t.pos_ == "VERB" for t in between), 4) / 4
+    f["saying_between"] = float(any(t.lemma_.lower() in SAYING_LEMMAS for t in between))
+    populations = [p.population for c in candidates
+                   if (p := places.gazetteer.lookup(_place_text(c), places.context, fuzzy=False)) is not None and not p.is_country]
+    if place is not None and not place.is_country and len(populations) > 1:
+        f["largest_town"] = float(place.population >= max(populations))
+        f["smallest_town"] = float(place.population <= min(populations))
     others = [o.root for o in candidates if o.root.i != root.i]
     f["contains_other"] = float(any(root in o.ancestors and _tree_distance(root, o) <= 3 for o in others))
     f["inside_other"] = float(any(o in root.ancestors and _tree_distance(root, o) <= 3 for o in others))
@@ -1266,15 +1311,36 @@ def place_choices(events: list[Event], actors: DocumentActors, places: PlaceReso
     return choices
 
 
-def _evidently_a_place(span: Span, match: GeoMatch | None, person_tokens: frozenset[int]) -> bool:
+def _evidently_a_place(span: Span, match: GeoMatch | None, trigger: Token, not_places: frozenset[int],
+                       context_iso3: str | None) -> bool:
     """Named as a settlement ("Bama Town", "the village of Sousan"), put after a locative
-    preposition ("in Kafr Sousah") or tagged as a place; or known to the gazetteer and neither a
-    person nor a nationality ("Stoltenberg" is also a German village, "Syrian" a name of Syria)."""
+    preposition ("in Kafr Sousah") or tagged as a place; or, when no person or group is named
+    there, the end or start of a move ("close to Jaffna") or "of" phrase, what the trigger acts
+    on ("stormed Tall Kurdi"), or a town the gazetteer knows in the document's country or of
+    10,000 people or more ("Stoltenberg" is also a German village)."""
     root, role = span.root, _first_conjunct(span.root)
     if _names_a_settlement(span, frozenset()) or (role.dep_ == "pobj" and role.head.lower_ in LOCATION_PREPOSITIONS) \
             or root.ent_type_ in ("GPE", "LOC", "FAC"):
         return True
-    return match is not None and root.pos_ != "ADJ" and not any(t.i in person_tokens for t in span)
+    if root.pos_ == "ADJ" or any(t.i in not_places for t in span):
+        return False  # "Syrian", "NATO head Stoltenberg", "Jaysh Al-Islam"
+    known = match is not None and (match.place.is_country or match.place.population >= 10_000
+                                   or match.place.country_iso3 == context_iso3)
+    return known or (role.dep_ == "pobj" and role.head.lower_ in MOTION_PREPOSITIONS | {"of"}) \
+        or (role.dep_ in ("dobj", "nsubjpass") and role.head.i == trigger.i)
+
+
+def _geocode_pick(span: Span, places: PlaceResolver) -> tuple[Span, GeoMatch | None]:
+    """The phrase and gazetteer match of a ranker's pick. A named site ("the Yarmouk Hospital in
+    western Baghdad") is the site's whole name, placed by the town it is in and never by a town
+    of the same name elsewhere."""
+    doc, head = span.doc, _phrase_head(span.root)
+    if head.i > span.root.i and head.lemma_.lower() in SITE_NOUNS:
+        site = doc[span.start : head.i + 1]
+        inside = places.locate_in_phrase(list(doc[head.i + 1 : min(head.i + 9, span.sent.end)]))
+        return site, GeoMatch(inside.place, _place_text(site), max(2, inside.precision), inside.admin1) if inside else None
+    window = list(doc[span.end : min(span.end + 8, span.sent.end)])
+    return span, places.lookup_run(list(span)) or places.resolve(span.root) or places.locate_in_phrase(window)
 
 
 def choose_places(events: list[Event], actors: DocumentActors, places: PlaceResolver, ranker: "PlaceRanker") -> None:
@@ -1284,8 +1350,8 @@ def choose_places(events: list[Event], actors: DocumentActors, places: PlaceReso
     if not choices:
         return
     scores = ranker.scores([row for choice in choices for row in choice.features])
-    person_tokens = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type == "person"
-                              for i in range(m.token_start, m.token_end))
+    people_and_groups = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type != "state"
+                                  for i in range(m.token_start, m.token_end))
     at = 0
     for choice in choices:
         own = scores[at : at + len(choice.candidates)]
@@ -1295,14 +1361,15 @@ def choose_places(events: list[Event], actors: DocumentActors, places: PlaceReso
         best = choice.candidates[max(range(len(own)), key=lambda k: (own[k], -k))]
         if any(t.i in chosen for t in best):
             continue  # the rules' own choice: its text and match stand
-        text = _place_text(best)
-        window = list(best.doc[best.end : min(best.end + 8, best.sent.end)])
-        match = places.lookup_run(list(best)) or places.resolve(best.root) or places.locate_in_phrase(window)
-        if not chosen and not _evidently_a_place(best, match, person_tokens):
+        phrase, match = _geocode_pick(best, places)
+        text = _place_text(phrase)
+        if not chosen and not _evidently_a_place(best, match, e.trigger, people_and_groups, places.context):
             continue  # the ranker learnt from sentences that all name a place; this one may name none
-        if match is not None and match.text != text:
+        if match is not None and best.end < len(best.doc) and best.doc[best.end].lemma_.lower() in REGION_NOUNS:
+            match = GeoMatch(match.place, text, 3, text)  # "the western Anbar province": the region, by its namesake
+        elif match is not None and match.text != text:
             match = GeoMatch(match.place, text, max(2, match.precision), match.admin1)
-        e.location, e.location_text, e.place_tokens = match, text, list(best)
+        e.location, e.location_text, e.place_tokens = match, text, list(phrase)
 
 
 def _trigger_text(token: Token, rule: TriggerRule) -> str:
