@@ -11,9 +11,28 @@ def test_patrol_is_placed_in_the_town_whose_centre_it_patrols(extract_text):
     assert (e["location_text"], e["country_iso3"]) == ("Colombo", "LKA")
 
 
-def test_town_named_with_its_region_is_the_place_not_the_region(extract_text):
-    e = only(extract_text("A man was shot dead on a side road leading to Bidya, a West Bank town, on Monday."), "ASSAULT")
-    assert e["location_text"] == "Bidya" and e["country_iso3"] == "PSE" and e["geo_precision"] == 1
+def test_place_inside_a_named_region_is_the_place_not_the_region(extract_text):
+    rows = extract_text("A suicide bomber killed eight people in Hotan Prefecture in the Chinese region of Xinjiang on Friday.")
+    assert {(e["location_text"], e["country_iso3"], e["geo_precision"]) for e in events(rows, "ASSAULT")} \
+        == {("Hotan Prefecture", "CHN", 3)}
+
+
+def test_nationality_of_a_victim_is_not_a_place(extract_text):
+    e = only(extract_text("Amadou Diallo, a Guinea immigrant, was shot 41 times by four officers."), "ASSAULT")
+    assert e["location_text"] is None
+
+
+def test_only_material_events_are_offered_to_the_ranker(models):
+    """Where a demand or a denial was made is the rules' call; where an attack happened, the ranker's."""
+    from transforms.events import PlaceResolver, place_choices
+    from transforms.extract import extract_objects
+
+    doc = models.nlp("The rebels demanded that the government release prisoners held in Aleppo. "
+                     "Government aircraft bombed rebel positions in Aleppo.")
+    extracted = extract_objects(doc, None, models)
+    offered = place_choices(extracted.events, extracted.actors, PlaceResolver(models.gazetteer, extracted.actors.context_iso3))
+    assert {e.rule.event_type for e in extracted.events} >= {"REQUEST", "ASSAULT"}
+    assert [c.event.rule.event_type for c in offered] == ["ASSAULT"]
 
 
 def test_named_site_is_placed_by_the_town_it_is_in(extract_text):

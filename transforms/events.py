@@ -1106,6 +1106,13 @@ def _object_places(token: Token, places: "PlaceResolver") -> list[tuple[GeoMatch
 # The rules above pick one place per event; a learned ranker (transforms/place_ranker.py) then
 # weighs every place-like name of the sentence, the rules' choice among them, and picks one.
 
+SURE_PLACE_SCORE = -0.5
+"""A ranker score above which its pick needs no other evidence of being a place, where the rules
+found none (set by cross-validation on the tune half: it adds right places, and few on news
+that names none)."""
+MATERIAL_QUAD_CLASSES = frozenset([2, 4])
+"""Events the ranker places: material cooperation and conflict, which happen somewhere. A verbal
+event's place is the rules' (news rarely says where a demand or a denial was made)."""
 RANKED_DEPS = frozenset("pobj dobj nsubj nsubjpass compound poss appos conj npadvmod nmod amod attr ROOT".split())
 RANKED_PREPOSITIONS = frozenset("in at near on from to of into outside across around inside between by for against with".split())
 RANKED_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "PERSON", "ORG", "NORP", ""])
@@ -1262,17 +1269,20 @@ def place_features(event: Event, span: Span, candidates: list[Span], proposed: s
 
 @dataclass(frozen=True)
 class ActorTokens:
-    """Token indices of a document's actor mentions that are groups (not states or people), and of states."""
+    """Token indices of a document's actor mentions that are groups (not states or people), of
+    states and of people."""
 
     groups: frozenset[int]
     states: frozenset[int]
+    people: frozenset[int]
 
     @classmethod
     def of(cls, actors: DocumentActors) -> "ActorTokens":
         def tokens(keep: Callable[[str], bool]) -> frozenset[int]:
             return frozenset(i for m in actors.mentions if keep(actors.actors[m.actor_id].actor_type)
                              for i in range(m.token_start, m.token_end))
-        return cls(tokens(lambda kind: kind not in ("state", "person", "other")), tokens(lambda kind: kind == "state"))
+        return cls(tokens(lambda kind: kind not in ("state", "person", "other")), tokens(lambda kind: kind == "state"),
+                   tokens(lambda kind: kind == "person"))
 
 
 @dataclass
@@ -1293,7 +1303,7 @@ def place_choices(events: list[Event], actors: DocumentActors, places: PlaceReso
     by_sentence: dict[int, tuple[list[Span], set[tuple[int, int]]]] = {}
     choices = []
     for e in events:
-        if per_trigger[e.trigger.i] > 1 or e.place_taken:
+        if per_trigger[e.trigger.i] > 1 or e.place_taken or e.plover.quad_class not in MATERIAL_QUAD_CLASSES:
             continue
         sentence = e.trigger.sent
         candidates, proposed = by_sentence.get(sentence.start) or by_sentence.setdefault(
@@ -1301,33 +1311,49 @@ def place_choices(events: list[Event], actors: DocumentActors, places: PlaceReso
         chosen = {t.i for t in e.place_tokens}
         if chosen and not any(t.i in chosen for c in candidates for t in c):
             candidates = sorted([*candidates, e.sentence.doc[min(chosen) : max(chosen) + 1]], key=lambda c: c.start)
-        # Who did it, and whom it was aimed at, are not where it happened ("sanctions on Iran").
-        actors_here = _actor_tokens(e.source, _aimed_at(e.target, e.rule, actors))
+        # Who did it, and whom it was aimed at, are not where it happened ("sanctions on Iran"), and
+        # a person is nowhere ("Amadou Diallo, who was shot").
+        not_here = _actor_tokens(e.source, _aimed_at(e.target, e.rule, actors)) | actor_tokens.people
         candidates = [c for c in candidates if any(t.i in chosen for t in c)
-                      or not any(t.i in actors_here for t in c) or _names_a_settlement(c, actors_here)]
+                      or not any(t.i in not_here for t in c) or _names_a_settlement(c, not_here)]
         if not candidates:
             continue
         choices.append(PlaceChoice(e, candidates, [place_features(e, c, candidates, proposed, places, actor_tokens) for c in candidates]))
     return choices
 
 
-def _evidently_a_place(span: Span, match: GeoMatch | None, trigger: Token, not_places: frozenset[int],
-                       context_iso3: str | None) -> bool:
-    """Named as a settlement ("Bama Town", "the village of Sousan"), put after a locative
-    preposition ("in Kafr Sousah") or tagged as a place; or, when no person or group is named
-    there, the end or start of a move ("close to Jaffna") or "of" phrase, what the trigger acts
-    on ("stormed Tall Kurdi"), or a town the gazetteer knows in the document's country or of
-    10,000 people or more ("Stoltenberg" is also a German village)."""
+def _never_a_place(span: Span, match: GeoMatch | None, not_places: frozenset[int]) -> bool:
+    """A person's or group's name, a nationality ("Americans", "Syrian", "a Guinea immigrant"), a
+    description ("a former Miss Universe"), a subject ("Mexico said"), a modifier of another noun
+    ("the Federal mine", "Police Shooting"; but a town or region so tagged, "Nangarhar
+    residents", is their home) or a headline's capitals."""
     root, role = span.root, _first_conjunct(span.root)
-    if _names_a_settlement(span, frozenset()) or (role.dep_ == "pobj" and role.head.lower_ in LOCATION_PREPOSITIONS) \
-            or root.ent_type_ in ("GPE", "LOC", "FAC"):
+    home = root.dep_ in ("compound", "nmod") and root.ent_type_ in ("GPE", "LOC") and not (match is not None and match.place.is_country)
+    return any(t.i in not_places for t in span) or root.pos_ == "ADJ" or root.tag_ == "NNPS" or span.text.isupper() \
+        or role.dep_ == "nsubj" or any(c.dep_ == "det" and c.lower_ in ("a", "an") for c in root.children) \
+        or (root.dep_ in ("compound", "amod", "nmod", "npadvmod") and not _place_noun(root.head) and not home)
+
+
+def _evidently_a_place(span: Span, match: GeoMatch | None, trigger: Token, event_type: str, context_iso3: str | None) -> bool:
+    """Named as a settlement ("Bama Town"); tagged as a place; after a locative preposition ("in
+    Kafr Sousah"); a town the gazetteer knows in the document's country, or a large one not
+    tagged as a person or organisation ("Stoltenberg" is also a German village); the end or start
+    of a move ("close to Jaffna"); a part "of" it ("the eastern part of Aleppo"); or what an
+    attack, arrest, deployment or protest acts on ("stormed Tall Kurdi")."""
+    root, role = span.root, _first_conjunct(span.root)
+    if _names_a_settlement(span, frozenset()) or root.ent_type_ in ("GPE", "LOC", "FAC") \
+            or (role.dep_ == "pobj" and role.head.lower_ in LOCATION_PREPOSITIONS):
         return True
-    if root.pos_ == "ADJ" or any(t.i in not_places for t in span):
-        return False  # "Syrian", "NATO head Stoltenberg", "Jaysh Al-Islam"
-    known = match is not None and (match.place.is_country or match.place.population >= 10_000
-                                   or match.place.country_iso3 == context_iso3)
-    return known or (role.dep_ == "pobj" and role.head.lower_ in MOTION_PREPOSITIONS | {"of"}) \
-        or (role.dep_ in ("dobj", "nsubjpass") and role.head.i == trigger.i)
+    in_context = match is not None and match.place.country_iso3 == context_iso3
+    known = match is not None and (in_context or ((match.place.is_country or match.place.population >= 10_000)
+                                                  and root.ent_type_ not in ("PERSON", "ORG", "NORP")))
+    governor = role.head.head if role.dep_ == "pobj" else None
+    moved = governor is not None and role.head.lower_ in MOTION_PREPOSITIONS \
+        and (governor.pos_ in ("VERB", "ADV", "ADJ") or _place_noun(governor))
+    part_of = governor is not None and role.head.lower_ == "of" and (_place_noun(governor) or governor.lower_ in DIRECTION_WORDS)
+    acted_on = role.dep_ in ("dobj", "nsubjpass") and role.head.i == trigger.i and root.pos_ == "PROPN" \
+        and event_type in PLACED_BY_TARGET
+    return known or moved or part_of or acted_on
 
 
 def _geocode_pick(span: Span, places: PlaceResolver) -> tuple[Span, GeoMatch | None]:
@@ -1363,7 +1389,8 @@ def choose_places(events: list[Event], actors: DocumentActors, places: PlaceReso
             continue  # the rules' own choice: its text and match stand
         phrase, match = _geocode_pick(best, places)
         text = _place_text(phrase)
-        if not chosen and not _evidently_a_place(best, match, e.trigger, people_and_groups, places.context):
+        if not chosen and (_never_a_place(best, match, people_and_groups) or not (
+                max(own) > SURE_PLACE_SCORE or _evidently_a_place(best, match, e.trigger, e.rule.event_type, places.context))):
             continue  # the ranker learnt from sentences that all name a place; this one may name none
         if match is not None and best.end < len(best.doc) and best.doc[best.end].lemma_.lower() in REGION_NOUNS:
             match = GeoMatch(match.place, text, 3, text)  # "the western Anbar province": the region, by its namesake
