@@ -1116,7 +1116,7 @@ event's place is the rules' (news rarely says where a demand or a denial was mad
 RANKED_DEPS = frozenset("pobj dobj nsubj nsubjpass compound poss appos conj npadvmod nmod amod attr ROOT".split())
 RANKED_PREPOSITIONS = frozenset("in at near on from to of into outside across around inside between by for against with".split())
 RANKED_ENTITY_LABELS = frozenset(["GPE", "LOC", "FAC", "PERSON", "ORG", "NORP", ""])
-RANKED_EVENT_TYPES = frozenset(["ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "SEIZE", "RETREAT"])
+RANKED_EVENT_TYPES = frozenset(["ASSAULT", "PROTEST", "COERCE", "MOBILIZE", "RETREAT"])
 SAYING_LEMMAS = frozenset("say tell report add state announce confirm".split())
 CONTEXT_WORDS = {**{w: w for w in "of in at near the province city town village district region state county area "
                                      "governorate capital from to on and".split()},
