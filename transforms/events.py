@@ -527,9 +527,7 @@ def places_taken(trigger: Token, actors: DocumentActors, places: "PlaceResolver"
             phrase_end += 1
         text = " ".join(t.text for t in run).replace(" - ", "-")
         match = places.lookup_run(run) or places.locate_in_phrase(list(doc[end:phrase_end]))
-        if match is not None and match.text != text:
-            match = GeoMatch(match.place, text, max(2, match.precision), match.admin1)
-        found.append((match, text, run))
+        found.append((_as_written(match, text), text, run))
         i = phrase_end
     return found
 
@@ -575,6 +573,7 @@ def extract_events(
     """Every lexicon trigger in a full sentence, with actors, place, date and modality. With a
     ``place_ranker``, each event's place is the ranker's pick among its sentence's place names."""
     places = PlaceResolver(gazetteer, actors.context_iso3)
+    actor_tokens = ActorTokens.of(actors)
     events: list[Event] = []
     text = doc.text
     for sentence in doc.sents:
@@ -591,13 +590,13 @@ def extract_events(
                 rule, event_noun = _light_verb_rule(token, lexicon) or (None, None)
             if rule is None or rule.event_type not in lexicon.types:
                 continue
-            built = _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote)
+            built = _build_events(token, rule, lexicon, actors, actor_tokens, places, sentence, published, sentence_of_token, in_quote)
             for e in built:
                 e.event_noun = event_noun
             events.extend(built)
     events = refine_acled(_drop_nested_duplicates(events), actors)
     if place_ranker is not None:
-        choose_places(events, actors, places, place_ranker)
+        choose_places(events, actors, actor_tokens, places, place_ranker)
     _geocode_from_document(events)
     return events
 
@@ -659,7 +658,7 @@ def _takes_a_place(token: Token) -> bool:
     return not taken or any(placeish(t) for t in taken)
 
 
-def _build_events(token, rule, lexicon, actors, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
+def _build_events(token, rule, lexicon, actors, actor_tokens, places, sentence, published, sentence_of_token, in_quote) -> list[Event]:
     is_noun = token.pos_ in ("NOUN", "PROPN")
     source_token = _noun_source(token) if is_noun else _subject(token)
     target_token = _noun_target(token) if is_noun else _verb_target(token)
@@ -700,7 +699,6 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if match is not None and target is not None and any(target.token_start <= t.i < target.token_end for t in toks):
             match, toks = None, []  # "sanctions on Iran": Iran is who it is aimed at, not where it happened
         text = match.text if match else None
-        actor_tokens = ActorTokens.of(actors)
         span = nearest_place_span(token, sentence, _actor_tokens(source, _aimed_at(target, rule, actors)), places,
                                   actor_tokens.groups, actor_tokens.states, harms_people=rule.harms_people)
         if span is not None and match is not None and toks and _same_place_text(match.text, _place_text(span)):
@@ -708,9 +706,7 @@ def _build_events(token, rule, lexicon, actors, places, sentence, published, sen
         if span is not None:
             toks, text = list(span), _place_text(span)
             window = list(sentence.doc[span.end:min(span.end + 8, sentence.end)])
-            match = places.lookup_run(toks) or places.locate_in_phrase(window)
-            if match is not None and match.text != text:
-                match = GeoMatch(match.place, text, max(2, match.precision), match.admin1)
+            match = _as_written(places.lookup_run(toks) or places.locate_in_phrase(window), text)
         located.append((match, text, toks))
     in_q = in_quote[token.i]
     base = rule.confidence * (1.0 if source is not None else 0.8) * (0.85 if in_q else 1.0)
@@ -751,6 +747,14 @@ def _aimed_at(target: Mention | None, rule: TriggerRule, actors: DocumentActors)
             or actors.actors[target.actor_id].actor_type in ("armed_group", "international_org", "media", "organization"):
         return target
     return None
+
+
+def _as_written(match: GeoMatch | None, text: str) -> GeoMatch | None:
+    """A match found for a place by what locates it ("Ratyan on the outskirts of Aleppo" placed
+    at Aleppo), under the name the text gives: near the match, so at least precision 2."""
+    if match is None or match.text == text:
+        return match
+    return GeoMatch(match.place, text, max(2, match.precision), match.admin1)
 
 
 def _same_place_text(a: str, b: str) -> bool:
@@ -1172,10 +1176,11 @@ def _governing_verb(token: Token) -> Token:
 
 
 def place_features(event: Event, span: Span, candidates: list[Span], proposed: set[tuple[int, int]],
-                   places: PlaceResolver, actor_tokens: "ActorTokens") -> dict[str, float]:
+                   town_populations: list[int], places: PlaceResolver, actor_tokens: "ActorTokens") -> dict[str, float]:
     """What the ranker knows of one candidate place of one event: the rules' own measures and
     choice, the candidate's role, preposition, entity label and gazetteer entry, and where it
-    stands beside the trigger and the other candidates."""
+    stands beside the trigger and the other candidates (``town_populations``: of the candidates
+    the gazetteer knows as towns)."""
     trigger, root = event.trigger, span.root
     role = _first_conjunct(root)
     head = _phrase_head(root)
@@ -1256,11 +1261,9 @@ def place_features(event: Event, span: Span, candidates: list[Span], proposed: s
     f["commas_between"] = min(sum(t.text == "," for t in between), 4) / 4
     f["verbs_between"] = min(sum(t.pos_ == "VERB" for t in between), 4) / 4
     f["saying_between"] = float(any(t.lemma_.lower() in SAYING_LEMMAS for t in between))
-    populations = [p.population for c in candidates
-                   if (p := places.gazetteer.lookup(_place_text(c), places.context, fuzzy=False)) is not None and not p.is_country]
-    if place is not None and not place.is_country and len(populations) > 1:
-        f["largest_town"] = float(place.population >= max(populations))
-        f["smallest_town"] = float(place.population <= min(populations))
+    if place is not None and not place.is_country and len(town_populations) > 1:
+        f["largest_town"] = float(place.population >= max(town_populations))
+        f["smallest_town"] = float(place.population <= min(town_populations))
     others = [o.root for o in candidates if o.root.i != root.i]
     f["contains_other"] = float(any(root in o.ancestors and _tree_distance(root, o) <= 3 for o in others))
     f["inside_other"] = float(any(o in root.ancestors and _tree_distance(root, o) <= 3 for o in others))
@@ -1270,11 +1273,12 @@ def place_features(event: Event, span: Span, candidates: list[Span], proposed: s
 @dataclass(frozen=True)
 class ActorTokens:
     """Token indices of a document's actor mentions that are groups (not states or people), of
-    states and of people."""
+    states, of people, and of every actor but states."""
 
     groups: frozenset[int]
     states: frozenset[int]
     people: frozenset[int]
+    not_states: frozenset[int]
 
     @classmethod
     def of(cls, actors: DocumentActors) -> "ActorTokens":
@@ -1282,7 +1286,7 @@ class ActorTokens:
             return frozenset(i for m in actors.mentions if keep(actors.actors[m.actor_id].actor_type)
                              for i in range(m.token_start, m.token_end))
         return cls(tokens(lambda kind: kind not in ("state", "person", "other")), tokens(lambda kind: kind == "state"),
-                   tokens(lambda kind: kind == "person"))
+                   tokens(lambda kind: kind == "person"), tokens(lambda kind: kind != "state"))
 
 
 @dataclass
@@ -1294,11 +1298,12 @@ class PlaceChoice:
     features: list[dict[str, float]]
 
 
-def place_choices(events: list[Event], actors: DocumentActors, places: PlaceResolver) -> list[PlaceChoice]:
+def place_choices(events: list[Event], actors: DocumentActors, places: PlaceResolver,
+                  actor_tokens: ActorTokens | None = None) -> list[PlaceChoice]:
     """Candidates and features for every event the ranker may re-place. Events of taking a
     place ("captured Nubl and Zahraa": one event per place taken) keep the places they took."""
     per_trigger = collections.Counter(e.trigger.i for e in events)
-    actor_tokens = ActorTokens.of(actors)
+    actor_tokens = actor_tokens or ActorTokens.of(actors)
     is_place = lambda text: places.gazetteer.lookup(text, places.context, fuzzy=False) is not None
     by_sentence: dict[int, tuple[list[Span], set[tuple[int, int]]]] = {}
     choices = []
@@ -1306,8 +1311,9 @@ def place_choices(events: list[Event], actors: DocumentActors, places: PlaceReso
         if per_trigger[e.trigger.i] > 1 or e.place_taken or e.plover.quad_class not in MATERIAL_QUAD_CLASSES:
             continue
         sentence = e.trigger.sent
-        candidates, proposed = by_sentence.get(sentence.start) or by_sentence.setdefault(
-            sentence.start, ranked_place_candidates(sentence, is_place))
+        if sentence.start not in by_sentence:
+            by_sentence[sentence.start] = ranked_place_candidates(sentence, is_place)
+        candidates, proposed = by_sentence[sentence.start]
         chosen = {t.i for t in e.place_tokens}
         if chosen and not any(t.i in chosen for c in candidates for t in c):
             candidates = sorted([*candidates, e.sentence.doc[min(chosen) : max(chosen) + 1]], key=lambda c: c.start)
@@ -1318,7 +1324,10 @@ def place_choices(events: list[Event], actors: DocumentActors, places: PlaceReso
                       or not any(t.i in not_here for t in c) or _names_a_settlement(c, not_here)]
         if not candidates:
             continue
-        choices.append(PlaceChoice(e, candidates, [place_features(e, c, candidates, proposed, places, actor_tokens) for c in candidates]))
+        towns = [p.population for c in candidates
+                 if (p := places.gazetteer.lookup(_place_text(c), places.context, fuzzy=False)) is not None and not p.is_country]
+        choices.append(PlaceChoice(e, candidates, [place_features(e, c, candidates, proposed, towns, places, actor_tokens)
+                                                   for c in candidates]))
     return choices
 
 
@@ -1369,15 +1378,14 @@ def _geocode_pick(span: Span, places: PlaceResolver) -> tuple[Span, GeoMatch | N
     return span, places.lookup_run(list(span)) or places.resolve(span.root) or places.locate_in_phrase(window)
 
 
-def choose_places(events: list[Event], actors: DocumentActors, places: PlaceResolver, ranker: "PlaceRanker") -> None:
+def choose_places(events: list[Event], actors: DocumentActors, actor_tokens: ActorTokens, places: PlaceResolver,
+                  ranker: "PlaceRanker") -> None:
     """Re-place each event at the candidate the ranker scores best (all of a document's
     candidates are scored in one call)."""
-    choices = place_choices(events, actors, places)
+    choices = place_choices(events, actors, places, actor_tokens)
     if not choices:
         return
     scores = ranker.scores([row for choice in choices for row in choice.features])
-    people_and_groups = frozenset(i for m in actors.mentions if actors.actors[m.actor_id].actor_type != "state"
-                                  for i in range(m.token_start, m.token_end))
     at = 0
     for choice in choices:
         own = scores[at : at + len(choice.candidates)]
@@ -1389,13 +1397,13 @@ def choose_places(events: list[Event], actors: DocumentActors, places: PlaceReso
             continue  # the rules' own choice: its text and match stand
         phrase, match = _geocode_pick(best, places)
         text = _place_text(phrase)
-        if not chosen and (_never_a_place(best, match, people_and_groups) or not (
+        if not chosen and (_never_a_place(best, match, actor_tokens.not_states) or not (
                 max(own) > SURE_PLACE_SCORE or _evidently_a_place(best, match, e.trigger, e.rule.event_type, places.context))):
             continue  # the ranker learnt from sentences that all name a place; this one may name none
         if match is not None and best.end < len(best.doc) and best.doc[best.end].lemma_.lower() in REGION_NOUNS:
             match = GeoMatch(match.place, text, 3, text)  # "the western Anbar province": the region, by its namesake
-        elif match is not None and match.text != text:
-            match = GeoMatch(match.place, text, max(2, match.precision), match.admin1)
+        else:
+            match = _as_written(match, text)
         e.location, e.location_text, e.place_tokens = match, text, list(phrase)
 
 
